@@ -1,0 +1,57 @@
+import { WebhookVerificationError } from "./errors.js";
+
+const decoder = new TextDecoder();
+
+/** Turns the `body` input into the exact bytes that were signed. Parsed objects are refused. */
+export function toBytes(body: unknown): Uint8Array {
+  if (body instanceof Uint8Array) return body; // Buffer included
+  if (typeof body === "string") {
+    const Buf = (globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array } }).Buffer;
+    return Buf ? Buf.from(body, "utf8") : new TextEncoder().encode(body);
+  }
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  if (body === undefined || body === null) {
+    throw new WebhookVerificationError(
+      "configuration",
+      "No raw request body reached the webhook receiver. Pass the raw bytes (Buffer/Uint8Array) or the exact string of the request body.",
+    );
+  }
+  throw new WebhookVerificationError(
+    "configuration",
+    "The request body was already parsed into an object, so its signature cannot be checked. Give the receiver the raw body: mount it before any JSON body parser (e.g. express.json()), or keep the raw bytes (express.raw({ type: '*/*' }), or express.json({ verify: captureRawBody })).",
+  );
+}
+
+/** UTF-8 text of the body (Buffer's decoder under Node: faster). */
+export function bytesToText(bytes: Uint8Array): string {
+  const b = bytes as Uint8Array & { utf8Slice?: (s: number, e: number) => string };
+  if (typeof b.utf8Slice === "function") return b.utf8Slice(0, b.length);
+  return decoder.decode(bytes);
+}
+
+/** Parses a verified body into an event envelope: an object with a string `type`. */
+export function parseEnvelope(bytes: Uint8Array): { type: string; data: Record<string, unknown> } & Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(bytesToText(bytes));
+  } catch {
+    throw new WebhookVerificationError("invalid_json", "The verified body is not valid JSON.");
+  }
+  return checkEnvelope(value);
+}
+
+export function checkEnvelope(value: unknown): { type: string; data: Record<string, unknown> } & Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new WebhookVerificationError("invalid_json", "The verified body is JSON but not an event object.");
+  }
+  const obj = value as Record<string, unknown>;
+  if (typeof obj.type !== "string" || obj.type === "") {
+    throw new WebhookVerificationError("invalid_json", 'The verified body has no string "type": it is not a Gemini event envelope.');
+  }
+  if (obj.data === undefined) obj.data = {};
+  else if (obj.data === null || typeof obj.data !== "object" || Array.isArray(obj.data)) {
+    throw new WebhookVerificationError("invalid_json", 'The verified body\'s "data" is not an object.');
+  }
+  return obj as { type: string; data: Record<string, unknown> } & Record<string, unknown>;
+}

@@ -1,0 +1,52 @@
+import type { AnyGeminiEvent } from "./events.js";
+import type { HandlerMap, WebhookContext, WebhookHandler } from "./types.js";
+
+/** Handlers per event type, `"*"` for all. Several handlers per type run concurrently; all must settle. */
+export class Dispatcher {
+  private readonly handlers = new Map<string, WebhookHandler<any>[]>();
+
+  constructor(on?: HandlerMap<any>) {
+    if (on) {
+      for (const type of Object.keys(on)) {
+        const h = (on as Record<string, WebhookHandler<any> | WebhookHandler<any>[] | undefined>)[type];
+        if (h === undefined) continue;
+        for (const fn of Array.isArray(h) ? h : [h]) this.add(type, fn);
+      }
+    }
+  }
+
+  add(type: string, handler: WebhookHandler<any>): () => void {
+    if (typeof handler !== "function") throw new TypeError(`on("${type}", …): the handler must be a function`);
+    const list = this.handlers.get(type) ?? [];
+    list.push(handler);
+    this.handlers.set(type, list);
+    return () => {
+      const l = this.handlers.get(type);
+      const i = l ? l.indexOf(handler) : -1;
+      if (l && i >= 0) l.splice(i, 1);
+    };
+  }
+
+  /** The handlers an event of `type` reaches: its own, then the `"*"` ones. */
+  handlersFor(type: string): WebhookHandler<any>[] {
+    const own = this.handlers.get(type);
+    const all = this.handlers.get("*");
+    if (!own || own.length === 0) return all ? all.slice() : [];
+    if (!all || all.length === 0) return own.slice();
+    return own.concat(all);
+  }
+
+  /** Runs every handler for the event; rejects (after all settle) if any threw. */
+  async dispatch(event: AnyGeminiEvent<any>, ctx: WebhookContext, list = this.handlersFor(event.type)): Promise<number> {
+    if (list.length === 0) return 0;
+    if (list.length === 1) {
+      await list[0]!(event, ctx);
+      return 1;
+    }
+    const results = await Promise.allSettled(list.map(async (h) => h(event, ctx)));
+    const errors = results.filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason);
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1) throw new AggregateError(errors, `${errors.length} handlers for ${event.type} failed`);
+    return list.length;
+  }
+}

@@ -1,0 +1,78 @@
+/** Every error code a receiver answers with: a closed union. */
+export const ERROR_CODES = [
+  "missing_header",
+  "invalid_header",
+  "unsupported_signature",
+  "timestamp_too_old",
+  "timestamp_too_new",
+  "signature_mismatch",
+  "invalid_jwt",
+  "body_mismatch",
+  "unbound_body",
+  "invalid_json",
+  "body_too_large",
+  "method_not_allowed",
+  "in_progress",
+  "handler_failed",
+  "keys_unavailable",
+  "store_unavailable",
+  "configuration",
+] as const;
+
+export type WebhookErrorCode = (typeof ERROR_CODES)[number];
+
+/** The HTTP status each code is answered with. */
+export const ERROR_STATUS: { readonly [C in WebhookErrorCode]: number } = {
+  missing_header: 400,
+  invalid_header: 400,
+  unsupported_signature: 400,
+  timestamp_too_old: 400,
+  timestamp_too_new: 400,
+  signature_mismatch: 400,
+  invalid_jwt: 400,
+  body_mismatch: 400,
+  unbound_body: 400,
+  invalid_json: 400,
+  body_too_large: 413,
+  method_not_allowed: 405,
+  in_progress: 409,
+  handler_failed: 500,
+  keys_unavailable: 503,
+  store_unavailable: 503,
+  configuration: 500,
+};
+
+export type SignatureScheme = "v1" | "v1a" | "jwt";
+
+/**
+ * Raised by `verify` (and reported by `handle`) with a stable `code` and the HTTP `status` to answer.
+ * Messages never contain a secret, an expected signature or a stack trace.
+ */
+export class WebhookVerificationError extends Error {
+  override readonly name = "WebhookVerificationError";
+  readonly code: WebhookErrorCode;
+  readonly status: number;
+  /** The signature scheme that was tried, when one was. */
+  readonly scheme: SignatureScheme | undefined;
+
+  constructor(code: WebhookErrorCode, message: string, options?: { scheme?: SignatureScheme; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = ERROR_STATUS[code];
+    this.scheme = options?.scheme;
+  }
+
+  /** The JSON body a receiver answers with. */
+  toJSON(): { error: { code: WebhookErrorCode; message: string } } {
+    return { error: { code: this.code, message: this.message } };
+  }
+}
+
+/** Thrown at construction for a bad option: a startup error, never a per-request one. */
+export class GeminiWebhooksConfigError extends Error {
+  override readonly name = "GeminiWebhooksConfigError";
+}
+
+export function isWebhookVerificationError(e: unknown): e is WebhookVerificationError {
+  return e instanceof WebhookVerificationError;
+}

@@ -1,0 +1,119 @@
+import type { AnyGeminiEvent, GeminiEventOf, GeminiEventType, UserMetadata } from "./events.js";
+import type { SignatureScheme, WebhookErrorCode, WebhookVerificationError } from "./errors.js";
+import type { HeadersInput } from "./headers.js";
+import type { IdempotencyStore } from "./store.js";
+
+/** What every handler receives beside the event. */
+export interface WebhookContext {
+  /** `webhook-id` (JWT scheme: `webhook-id`, else the `jti`, else the SHA-256 of the token). */
+  webhookId: string;
+  /** `webhook-timestamp` (JWT scheme without it: `iat`). */
+  timestamp: Date;
+  scheme: SignatureScheme;
+  /** v1: index of the configured secret that matched. */
+  secretIndex?: number;
+  /** v1a / jwt: the `kid` of the JWK that verified, when it has one. */
+  keyId?: string;
+  /** jwt: the verified claims. */
+  claims?: Record<string, unknown>;
+  /** The exact bytes that were verified. */
+  rawBody: Uint8Array;
+  /** The key this delivery was claimed under in the idempotency store (namespaced). */
+  idempotencyKey: string;
+}
+
+export type WebhookHandler<E = AnyGeminiEvent> = (event: E, ctx: WebhookContext) => unknown;
+
+/** The `on` option: a handler (or several) per event type, `"*"` for every event. */
+export type HandlerMap<M = UserMetadata> = {
+  [T in GeminiEventType]?: WebhookHandler<GeminiEventOf<T, M>> | ReadonlyArray<WebhookHandler<GeminiEventOf<T, M>>>;
+} & {
+  "*"?: WebhookHandler<AnyGeminiEvent<M>> | ReadonlyArray<WebhookHandler<AnyGeminiEvent<M>>>;
+};
+
+export interface ErrorContext {
+  /** Where it failed. */
+  stage: "verify" | "store" | "handler" | "queue" | "complete";
+  webhookId?: string;
+  event?: AnyGeminiEvent;
+  code?: WebhookErrorCode;
+}
+
+export interface JwksOptions {
+  /** JWKS URL. Default: Google's, https://generativelanguage.googleapis.com/.well-known/jwks.json. Never taken from a request. */
+  uri?: string;
+  /** Expected `aud` of JWT deliveries. Needed only for the JWT scheme. */
+  audience?: string | string[];
+  /** Expected `iss` of JWT deliveries (optional). */
+  issuer?: string | string[];
+  /** JWS algorithms accepted. Default ["RS256"]. */
+  algorithms?: string[];
+  /** Least time between two JWKS fetches caused by unknown keys. Default 30 s. */
+  cooldownMs?: number;
+  /** How long a fetched JWKS is trusted. Default 10 min. */
+  cacheMaxAgeMs?: number;
+  /** JWKS fetch timeout. Default 5 s. */
+  timeoutMs?: number;
+  /** JWT claims that must be present. Default ["exp"]. */
+  requiredClaims?: string[];
+  /** Largest JWT accepted, checked before parsing. Default 8 KiB. */
+  maxTokenBytes?: number;
+  /** Clock skew allowed on exp/nbf, seconds. Default 30. */
+  clockToleranceSeconds?: number;
+}
+
+/** Durable mode: the verified event is put on a queue before the 200. */
+export interface WebhookQueue {
+  /** Must be idempotent on `ctx.idempotencyKey` (use it as the job id). */
+  enqueue(event: AnyGeminiEvent, ctx: WebhookContext): Promise<void>;
+}
+
+export interface GeminiWebhooksOptions<M = UserMetadata> {
+  /** `whsec_…` signing secret(s) of a static webhook; several during a rotation grace period. */
+  secret?: string | readonly string[] | undefined;
+  /** Enables dynamic webhooks (v1a Ed25519 and JWT) verified against a JWKS. */
+  jwks?: JwksOptions | undefined;
+  /** Replay window, seconds, in both directions. Default 300. */
+  toleranceSeconds?: number;
+  /** Clock, epoch ms. Default Date.now. */
+  now?: () => number;
+  /** Idempotency store; default a new in-memory store; `false` disables dedupe. */
+  idempotency?: IdempotencyStore | false;
+  /** Prefix of idempotency keys, so several receivers can share one store. Default "gemini". */
+  namespace?: string;
+  /** Largest body accepted (413 past it). Default 1 MiB. */
+  maxBodyBytes?: number;
+  on?: HandlerMap<M>;
+  onError?: (error: unknown, ctx: ErrorContext) => void;
+  /** "handled" (default): answer after the handlers; "immediate": answer after verify + claim. */
+  ack?: "handled" | "immediate";
+  /** Durable mode: enqueue instead of running handlers in the request. */
+  queue?: WebhookQueue;
+}
+
+/** The raw request, framework-neutral. */
+export interface WebhookRequest {
+  /** The raw bytes, or the exact string. Never a parsed object. */
+  body: Uint8Array | ArrayBuffer | string;
+  headers: HeadersInput;
+  method?: string;
+}
+
+export type WebhookResponseBody =
+  | { status: "received" | "ignored" | "duplicate" }
+  | { error: { code: WebhookErrorCode; message: string } };
+
+export interface HandleResult<M = UserMetadata> {
+  status: number;
+  body: WebhookResponseBody;
+  /** Response headers to send (content-type, allow). */
+  headers: Record<string, string>;
+  event?: AnyGeminiEvent<M>;
+  ctx?: WebhookContext;
+  error?: WebhookVerificationError;
+}
+
+export interface VerifiedDelivery<M = UserMetadata> {
+  event: AnyGeminiEvent<M>;
+  ctx: WebhookContext;
+}

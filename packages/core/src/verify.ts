@@ -1,0 +1,114 @@
+import { timingSafeEqualString, type HmacKey } from "./crypto.js";
+import { checkEnvelope, parseEnvelope } from "./body.js";
+import type { DynamicVerifier } from "./dynamic/index.js";
+import { WebhookVerificationError } from "./errors.js";
+import type { AnyGeminiEvent } from "./events.js";
+import type { WebhookHeaders } from "./headers.js";
+import { parseSignatureHeader } from "./signature-header.js";
+import type { VerifiedDelivery } from "./types.js";
+
+const TIMESTAMP = /^\d{1,15}$/;
+const MAX_ID_LENGTH = 256;
+
+export interface VerifierState {
+  secrets: HmacKey[];
+  dynamic: DynamicVerifier | undefined;
+  toleranceSeconds: number;
+  now: () => number;
+  namespace: string;
+}
+
+function missing(name: string): WebhookVerificationError {
+  return new WebhookVerificationError("missing_header", `The ${name} header is missing; Gemini sends webhook-id, webhook-timestamp and webhook-signature with every delivery.`);
+}
+
+/** Checks `webhook-timestamp` syntax and the replay window (both directions, edge inclusive). */
+export function checkTimestamp(value: string, state: VerifierState, scheme: "v1" | "v1a" | "jwt"): Date {
+  if (!TIMESTAMP.test(value)) {
+    throw new WebhookVerificationError("invalid_header", "webhook-timestamp must be whole seconds since the epoch (1 to 15 digits).", { scheme });
+  }
+  const ts = Number(value);
+  const nowSec = Math.floor(state.now() / 1000);
+  const tol = state.toleranceSeconds;
+  if (ts < nowSec - tol) {
+    throw new WebhookVerificationError("timestamp_too_old", `webhook-timestamp is ${nowSec - ts} s old, outside the ${tol} s replay window (${scheme}); a replayed or long-delayed delivery.`, { scheme });
+  }
+  if (ts > nowSec + tol) {
+    throw new WebhookVerificationError("timestamp_too_new", `webhook-timestamp is ${ts - nowSec} s in the future, outside the ${tol} s window (${scheme}); check the server clock.`, { scheme });
+  }
+  return new Date(ts * 1000);
+}
+
+function checkId(id: string | undefined): string {
+  if (id === undefined) throw missing("webhook-id");
+  if (id.length === 0 || id.length > MAX_ID_LENGTH || /[\s\x00-\x1f]/.test(id)) {
+    throw new WebhookVerificationError("invalid_header", `webhook-id must be 1 to ${MAX_ID_LENGTH} visible characters.`);
+  }
+  return id;
+}
+
+/** The whole verification of one delivery: scheme chosen by the shape of `webhook-signature`. */
+export async function verifyDelivery(h: WebhookHeaders, body: Uint8Array, state: VerifierState): Promise<VerifiedDelivery> {
+  if (h.signature === undefined) throw missing("webhook-signature");
+  const parsed = parseSignatureHeader(h.signature);
+
+  if (parsed.kind === "jwt") {
+    if (!state.dynamic) {
+      throw new WebhookVerificationError("configuration", "A JWT-signed (dynamic) delivery arrived but the receiver has no jwks option. Add jwks: { audience: \"…\" } to accept dynamic webhooks.", { scheme: "jwt" });
+    }
+    const r = await state.dynamic.verifyJwt({ token: parsed.token, headers: h, body });
+    const event = checkEnvelope(r.event) as AnyGeminiEvent;
+    return {
+      event,
+      ctx: {
+        webhookId: r.webhookId,
+        timestamp: r.timestamp,
+        scheme: "jwt",
+        ...(r.keyId !== undefined ? { keyId: r.keyId } : {}),
+        claims: r.claims,
+        rawBody: body,
+        idempotencyKey: `${state.namespace}:${r.webhookId}`,
+      },
+    };
+  }
+
+  const id = checkId(h.id);
+  if (h.timestamp === undefined) throw missing("webhook-timestamp");
+  const firstScheme = parsed.v1.length > 0 && state.secrets.length > 0 ? "v1" : parsed.v1a.length > 0 ? "v1a" : "v1";
+  const timestamp = checkTimestamp(h.timestamp, state, firstScheme);
+  const prefix = `${id}.${h.timestamp}.`;
+  const tried: string[] = [];
+
+  if (parsed.v1.length > 0 && state.secrets.length > 0) {
+    tried.push(`v1 (HMAC-SHA256, ${state.secrets.length} secret${state.secrets.length > 1 ? "s" : ""})`);
+    for (let i = 0; i < state.secrets.length; i++) {
+      const expected = await state.secrets[i]!.sign(prefix, body);
+      for (const sig of parsed.v1) {
+        if (timingSafeEqualString(expected, sig)) {
+          const event = parseEnvelope(body) as AnyGeminiEvent;
+          return { event, ctx: { webhookId: id, timestamp, scheme: "v1", secretIndex: i, rawBody: body, idempotencyKey: `${state.namespace}:${id}` } };
+        }
+      }
+    }
+  }
+  if (parsed.v1a.length > 0 && state.dynamic) {
+    tried.push("v1a (Ed25519 against the JWKS)");
+    const r = await state.dynamic.verifyV1a({ prefix, body, signatures: parsed.v1a });
+    const event = parseEnvelope(body) as AnyGeminiEvent;
+    return {
+      event,
+      ctx: { webhookId: id, timestamp, scheme: "v1a", ...(r.keyId !== undefined ? { keyId: r.keyId } : {}), rawBody: body, idempotencyKey: `${state.namespace}:${id}` },
+    };
+  }
+  if (tried.length === 0) {
+    if (parsed.v1.length > 0) {
+      throw new WebhookVerificationError("configuration", "A v1 (HMAC) signed delivery arrived but no secret is configured. Set the secret option to the webhook's \"whsec_…\" signing secret.", { scheme: "v1" });
+    }
+    throw new WebhookVerificationError("configuration", "A v1a (Ed25519) signed delivery arrived but the receiver has no jwks option. Add jwks: {} (Google's JWKS is the default) to accept dynamic webhooks.", { scheme: "v1a" });
+  }
+  throw new WebhookVerificationError(
+    "signature_mismatch",
+    `No signature matched; tried ${tried.join(" and ")} over "webhook-id.webhook-timestamp.body". Check the signing secret, and that the receiver gets the raw, unmodified body (no JSON parser before it).`,
+    { scheme: "v1" },
+  );
+}
