@@ -2,7 +2,7 @@ import { toBytes } from "./body.js";
 import { Dispatcher } from "./dispatcher.js";
 import { createDynamicVerifier } from "./dynamic/index.js";
 import { GeminiWebhooksConfigError, WebhookVerificationError, type WebhookErrorCode } from "./errors.js";
-import type { AnyGeminiEvent, GeminiEventOf, GeminiEventType, UserMetadata } from "./events.js";
+import type { AnyGeminiEvent, GeminiEventOf, GeminiEventType, GeminiWebhookEvent, UserMetadata } from "./events.js";
 import { readWebhookHeaders } from "./headers.js";
 import { readLimited } from "./read-limited.js";
 import { parseSecrets } from "./secret.js";
@@ -24,7 +24,7 @@ const BRAND = Symbol.for("gemini-webhooks.instance");
 /** A configured receiver. */
 export interface GeminiWebhooks<M = UserMetadata> {
   /** Verifies one delivery and returns its typed event, or throws `WebhookVerificationError`. */
-  verify(request: WebhookRequest): Promise<AnyGeminiEvent<M>>;
+  verify(request: WebhookRequest): Promise<GeminiWebhookEvent<M>>;
   /** Verifies and returns the event with its context (scheme, id, key, claims…). */
   verifyDelivery(request: WebhookRequest): Promise<VerifiedDelivery<M>>;
   /** The whole pipeline: verify → claim → handlers → complete/release → answer. Never throws. */

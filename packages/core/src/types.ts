@@ -1,4 +1,4 @@
-import type { AnyGeminiEvent, GeminiEventOf, GeminiEventType, UserMetadata } from "./events.js";
+import type { AnyGeminiEvent, GeminiEventOf, GeminiEventType, GeminiWebhookEvent, UserMetadata } from "./events.js";
 import type { SignatureScheme, WebhookErrorCode, WebhookVerificationError } from "./errors.js";
 import type { HeadersInput } from "./headers.js";
 import type { IdempotencyStore } from "./store.js";
@@ -114,6 +114,10 @@ export interface HandleResult<M = UserMetadata> {
 }
 
 export interface VerifiedDelivery<M = UserMetadata> {
-  event: AnyGeminiEvent<M>;
+  /**
+   * Typed as the union of known events so `event.type === "batch.failed"` narrows `data`. At run time an
+   * event of a type newer than this package can also arrive: check with isKnownEventType() when it matters.
+   */
+  event: GeminiWebhookEvent<M>;
   ctx: WebhookContext;
 }

@@ -2,7 +2,7 @@ import { timingSafeEqualString, type HmacKey } from "./crypto.js";
 import { checkEnvelope, parseEnvelope } from "./body.js";
 import type { DynamicVerifier } from "./dynamic/index.js";
 import { WebhookVerificationError } from "./errors.js";
-import type { AnyGeminiEvent } from "./events.js";
+import type { GeminiWebhookEvent } from "./events.js";
 import type { WebhookHeaders } from "./headers.js";
 import { parseSignatureHeader } from "./signature-header.js";
 import type { VerifiedDelivery } from "./types.js";
@@ -57,7 +57,7 @@ export async function verifyDelivery(h: WebhookHeaders, body: Uint8Array, state:
       throw new WebhookVerificationError("configuration", "A JWT-signed (dynamic) delivery arrived but the receiver has no jwks option. Add jwks: { audience: \"…\" } to accept dynamic webhooks.", { scheme: "jwt" });
     }
     const r = await state.dynamic.verifyJwt({ token: parsed.token, headers: h, body });
-    const event = checkEnvelope(r.event) as AnyGeminiEvent;
+    const event = checkEnvelope(r.event) as GeminiWebhookEvent;
     return {
       event,
       ctx: {
@@ -85,7 +85,7 @@ export async function verifyDelivery(h: WebhookHeaders, body: Uint8Array, state:
       const expected = await state.secrets[i]!.sign(prefix, body);
       for (const sig of parsed.v1) {
         if (timingSafeEqualString(expected, sig)) {
-          const event = parseEnvelope(body) as AnyGeminiEvent;
+          const event = parseEnvelope(body) as GeminiWebhookEvent;
           return { event, ctx: { webhookId: id, timestamp, scheme: "v1", secretIndex: i, rawBody: body, idempotencyKey: `${state.namespace}:${id}` } };
         }
       }
@@ -94,7 +94,7 @@ export async function verifyDelivery(h: WebhookHeaders, body: Uint8Array, state:
   if (parsed.v1a.length > 0 && state.dynamic) {
     tried.push("v1a (Ed25519 against the JWKS)");
     const r = await state.dynamic.verifyV1a({ prefix, body, signatures: parsed.v1a });
-    const event = parseEnvelope(body) as AnyGeminiEvent;
+    const event = parseEnvelope(body) as GeminiWebhookEvent;
     return {
       event,
       ctx: { webhookId: id, timestamp, scheme: "v1a", ...(r.keyId !== undefined ? { keyId: r.keyId } : {}), rawBody: body, idempotencyKey: `${state.namespace}:${id}` },
