@@ -1,0 +1,28 @@
+import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { signStatic } from "@gemini-webhooks/testing";
+
+// The built packages load from CommonJS (NestJS/Jest apps) and from ESM, and behave the same.
+const require = createRequire(import.meta.url);
+const dist = (p: string) => new URL(`../../packages/${p}/dist/`, import.meta.url).pathname;
+const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+describe("built packages (run `pnpm build` first; `pnpm test` does)", () => {
+  it("dist exists", () => {
+    expect(existsSync(dist("core") + "index.cjs")).toBe(true);
+    expect(existsSync(dist("core") + "index.js")).toBe(true);
+  });
+  it("core and express load with require() and verify", async () => {
+    const core = require(dist("core") + "index.cjs");
+    const express = require(dist("express") + "index.cjs");
+    expect(typeof express.geminiWebhooks).toBe("function");
+    const wh = core.createGeminiWebhooks({ secret: SECRET, on: { "*": () => {} } });
+    const d = signStatic({ event: { type: "batch.expired", data: { id: "b" } }, secret: SECRET });
+    expect((await wh.handle({ ...d, method: "POST" })).body).toEqual({ status: "received" });
+  });
+  it("core loads as ESM from dist", async () => {
+    const core = await import(dist("core") + "index.js");
+    expect(core.ERROR_CODES).toContain("keys_unavailable");
+  });
+});
