@@ -9,7 +9,7 @@ import {
   type UserMetadata,
 } from "@gemini-webhooks/core";
 
-type Req = IncomingMessage & { body?: unknown; rawBody?: unknown; _body?: boolean };
+type Req = Omit<IncomingMessage, "rawBody"> & { body?: unknown; rawBody?: unknown; _body?: boolean; headers: IncomingMessage["headers"]; method?: string; readableEnded: boolean };
 type Res = ServerResponse & { locals?: Record<string, unknown> };
 type Next = (err?: unknown) => void;
 
@@ -70,7 +70,7 @@ export function geminiWebhooks<M = UserMetadata>(optionsOrInstance: GeminiWebhoo
 
 /** For apps that keep a global `express.json({ verify: captureRawBody })`: stores the raw bytes on req.rawBody. */
 export function captureRawBody(req: IncomingMessage, _res: ServerResponse, buf: Buffer): void {
-  (req as Req).rawBody = buf;
+  (req as unknown as { rawBody?: unknown }).rawBody = buf;
 }
 
 export { createGeminiWebhooks, WebhookVerificationError } from "@gemini-webhooks/core";
