@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { signStatic } from "@gemini-webhooks/testing";
 
@@ -24,5 +24,11 @@ describe("built packages (run `pnpm build` first; `pnpm test` does)", () => {
   it("core loads as ESM from dist", async () => {
     const core = await import(dist("core") + "index.js");
     expect(core.ERROR_CODES).toContain("keys_unavailable");
+  });
+  it("core imports no node:* module and no framework (web-standard runtimes)", () => {
+    for (const f of ["index.js", "index.cjs"]) {
+      const code = readFileSync(dist("core") + f, "utf8");
+      expect(code).not.toMatch(/from\s*["']node:|require\(["']node:|from\s*["'](crypto|http|buffer|express|koa|next)["']/);
+    }
   });
 });
