@@ -4,7 +4,8 @@
 // duplicate, and one whose handler fails and then succeeds on retry. Prints a table; exits 0 when every row
 // behaved as it should.
 import { once } from "node:events";
-import { allFixtures, fixture, generateSecret, signStatic } from "@gemini-webhooks/testing";
+import { generateKeyPairSync } from "node:crypto";
+import { allFixtures, createTestIssuer, fixture, generateSecret, signStatic, signV1a } from "@gemini-webhooks/testing";
 import { createApp } from "./app.mjs";
 
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
@@ -14,8 +15,11 @@ const secret = generateSecret();
 const effects = new Map(); // webhook-id -> how many times a handler ran to completion
 let flakyFailures = 0;
 
+// Dynamic webhooks: a local stand-in for Google's JWKS (Ed25519 + RS256 keys on 127.0.0.1).
+const issuer = await createTestIssuer();
 const app = createApp({
   secret,
+  jwks: issuer.jwksOptions(),
   on: {
     "*": (event, ctx) => {
       if (event.data?.id === "batches/flaky" && flakyFailures++ === 0) throw new Error("database briefly unavailable");
@@ -58,6 +62,34 @@ const flaky = signStatic({ event: fixture("batch.failed", { id: "batches/flaky" 
 await row("handler throws (attempt 1)", flaky, "500 handler_failed", () => !effects.has(flaky.headers["webhook-id"]));
 const retry = signStatic({ event: JSON.parse(flaky.body), secret, id: flaky.headers["webhook-id"] });
 await row("…Gemini retries (attempt 2)", retry, "200 received", () => effects.get(flaky.headers["webhook-id"]) === 1);
+
+
+// Dynamic webhooks on the same endpoint: v1a (Ed25519, as delivered) and JWT (RS256, as documented).
+const v1a = issuer.signV1a({ event: fixture("batch.succeeded", { id: "batches/dynamic-v1a" }) });
+await row("dynamic: v1a (Ed25519, JWKS)", v1a, "200 received", () => effects.get(v1a.headers["webhook-id"]) === 1);
+const jwtHash = issuer.signJwt({ event: fixture("video.generated") });
+await row("dynamic: JWT, body bound by body_sha256", jwtHash, "200 received", () => effects.get(jwtHash.headers["webhook-id"]) === 1);
+const jwtClaims = issuer.signJwt({ event: fixture("interaction.completed"), bindBody: "claims", body: "" });
+await row("dynamic: JWT, event in the claims", jwtClaims, "200 received", () => effects.get(jwtClaims.headers["webhook-id"]) === 1);
+const rogue = generateKeyPairSync("ed25519").privateKey;
+await row("dynamic: v1a signed by a rogue key", signV1a({ event: fixture("batch.succeeded"), privateKey: rogue }), "400 signature_mismatch");
+await row("dynamic: JWT with alg none", issuer.signJwt({ event: fixture("batch.succeeded"), unsigned: true }), "400 invalid_jwt");
+const jwtTampered = issuer.signJwt({ event: fixture("batch.succeeded") });
+await row("dynamic: JWT, body swapped after signing", { ...jwtTampered, body: jwtTampered.body.replace("gs://my-bucket", "gs://evil-bucket") }, "400 body_mismatch");
+const coldIssuer = await createTestIssuer();
+const coldApp = createApp({ jwks: coldIssuer.jwksOptions(), on: { "*": () => {} } }).listen(0, "127.0.0.1");
+await once(coldApp, "listening");
+coldIssuer.failNext("500");
+const cold = coldIssuer.signV1a({ event: fixture("batch.succeeded") });
+const coldUrl = `http://127.0.0.1:${coldApp.address().port}/gemini-callback`;
+for (const [name, expected] of [["dynamic: JWKS down (fresh receiver)", "503 keys_unavailable"], ["…JWKS back, Gemini retries", "200 received"]]) {
+  const res = await fetch(coldUrl, { method: "POST", headers: cold.headers, body: cold.body });
+  const got = describeAnswer({ status: res.status, json: await res.json() });
+  rows.push({ name, expected, got, ok: got === expected });
+}
+coldApp.close();
+await coldIssuer.close();
+await issuer.close();
 
 server.close();
 

@@ -8,3 +8,33 @@ export {
   type SignStaticInput,
   type SignedDelivery,
 } from "./sign-static.js";
+export {
+  createTestIssuer,
+  signV1a,
+  signJwt,
+  signJwsCompact,
+  publicKeyPem,
+  type TestIssuer,
+  type TestIssuerOptions,
+  type TestKey,
+  type JwksFault,
+  type SignV1aInput,
+  type SignJwtInput,
+  type JwtKeyInput,
+  type JwtBodyBinding,
+  type JwtDelivery,
+  type PrivateKeyInput,
+} from "./issuer.js";
+export {
+  createSender,
+  formatStats,
+  type Sender,
+  type SenderOptions,
+  type SenderRetryOptions,
+  type SenderScheme,
+  type SenderIssuer,
+  type SenderStats,
+  type AttemptReport,
+  type AttemptOutcome,
+  type DeliveryReport,
+} from "./sender.js";

@@ -1,6 +1,11 @@
-import { WebhookVerificationError } from "../errors.js";
 import type { WebhookHeaders } from "../headers.js";
 import type { JwksOptions } from "../types.js";
+import { verifyJwtToken, JwtKeyCache } from "./jwt.js";
+import { JwksKeySet } from "./key-set.js";
+import { resolveJwksOptions, type ResolvedJwksOptions } from "./options.js";
+import { Ed25519KeyCache, verifyV1aSignatures } from "./v1a.js";
+
+export { DEFAULT_JWKS_URI, ASYMMETRIC_ALGORITHMS, resolveJwksOptions, type ResolvedJwksOptions } from "./options.js";
 
 export interface DynamicDeps {
   now: () => number;
@@ -35,17 +40,27 @@ export interface JwtVerified {
 export interface DynamicVerifier {
   verifyV1a(input: V1aInput): Promise<{ keyId?: string }>;
   verifyJwt(input: JwtInput): Promise<JwtVerified>;
+  /** The options in force, defaults filled in. */
+  readonly options: ResolvedJwksOptions;
+  /** Fetches the JWKS now (e.g. at startup, to warm the cache); rejects when it cannot be fetched. */
+  reload(): Promise<void>;
 }
 
-export function createDynamicVerifier(_options: JwksOptions, _deps: DynamicDeps): DynamicVerifier {
-  const notYet = (scheme: "v1a" | "jwt") =>
-    new WebhookVerificationError("configuration", `Dynamic webhooks (${scheme}) are not available in this build.`, { scheme });
+/**
+ * The dynamic-webhook verifier of one receiver: validates `jwks` now (a bad option throws at startup) and
+ * holds the receiver's single JWKS cache, shared by the v1a and JWT schemes.
+ */
+export function createDynamicVerifier(jwks: JwksOptions, deps: DynamicDeps): DynamicVerifier {
+  const options = resolveJwksOptions(jwks);
+  const set = new JwksKeySet(options, deps.now);
+  const edKeys = new Ed25519KeyCache();
+  const jwtKeys = new JwtKeyCache();
   return {
-    async verifyV1a() {
-      throw notYet("v1a");
-    },
-    async verifyJwt() {
-      throw notYet("jwt");
+    options,
+    verifyV1a: (input) => verifyV1aSignatures(set, edKeys, input),
+    verifyJwt: (input) => verifyJwtToken(set, jwtKeys, options, deps, input),
+    reload: async () => {
+      await set.reload();
     },
   };
 }
