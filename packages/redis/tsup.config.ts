@@ -8,4 +8,6 @@ export default defineConfig({
   clean: true,
   target: "es2022",
   platform: "node",
+  // bullmq is loaded lazily with createRequire(import.meta.url); the CJS build needs the import.meta.url shim.
+  shims: true,
 });

@@ -1,0 +1,53 @@
+// Redis clients for the tests, configured as docs/redis.md recommends (fail fast when Redis is down).
+import { Redis, type RedisOptions } from "ioredis";
+import { createClient } from "redis";
+
+export type ClientKind = "ioredis" | "node-redis";
+export const CLIENT_KINDS: ClientKind[] = ["ioredis", "node-redis"];
+
+export interface TestClient {
+  kind: ClientKind;
+  /** The raw client, handed to redisStore. */
+  client: Redis | ReturnType<typeof createClient>;
+  /** Plain commands for assertions, the same over both clients. */
+  get(key: string): Promise<string | null>;
+  pttl(key: string): Promise<number>;
+  del(key: string): Promise<void>;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** ioredis: no offline queue and one retry, so a down Redis fails the command at once. */
+export const IOREDIS_FAIL_FAST: RedisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true };
+
+export async function makeClient(kind: ClientKind, url: string, opts: { failFast?: boolean } = {}): Promise<TestClient> {
+  const failFast = opts.failFast ?? true;
+  if (kind === "ioredis") {
+    const c = new Redis(url, failFast ? IOREDIS_FAIL_FAST : { lazyConnect: true });
+    c.on("error", () => {});
+    await c.connect();
+    return {
+      kind,
+      client: c,
+      get: (k) => c.get(k),
+      pttl: (k) => c.pttl(k),
+      del: async (k) => void (await c.del(k)),
+      flush: async () => void (await c.flushall()),
+      close: async () => void c.disconnect(),
+    };
+  }
+  const c = createClient({ url, ...(failFast ? { disableOfflineQueue: true } : {}) });
+  c.on("error", () => {});
+  await c.connect();
+  return {
+    kind,
+    client: c,
+    get: async (k) => (await c.get(k)) as string | null,
+    pttl: (k) => c.pTTL(k),
+    del: async (k) => void (await c.del(k)),
+    flush: async () => void (await c.flushAll()),
+    close: async () => {
+      if (c.isOpen) c.destroy();
+    },
+  };
+}
