@@ -18,7 +18,8 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "packages/*/test/**/*.test.ts"],
     testTimeout: 20_000,
-    hookTimeout: 60_000,
+    hookTimeout: 240_000,
+    teardownTimeout: 30_000,
     pool: "forks",
   },
 });

@@ -55,3 +55,36 @@ describe("memoryStore", () => {
     expect(s.size).toBeLessThan(10);
   });
 });
+
+describe("memoryStore at capacity", () => {
+  it("evicts the least recently written id, counting a complete as a write", () => {
+    const s = memoryStore({ maxEntries: 2 });
+    s.claim("a");
+    s.claim("b");
+    s.complete("a"); // a is now the most recent write
+    s.claim("c"); // evicts b
+    expect(s.size).toBe(2);
+    expect(s.claim("a")).toBe("done");
+    expect(s.claim("b")).toBe("new");
+  });
+  it("stays correct through many cycles with leases, releases and expiries", () => {
+    let t = 0;
+    const s = memoryStore({ now: () => t, maxEntries: 50, leaseMs: 5, doneTtlMs: 100 });
+    const done = new Map<string, number>();
+    for (let i = 0; i < 20_000; i++) {
+      t += 1;
+      const k = `k${i % 120}`;
+      const r = s.claim(k);
+      const until = done.get(k);
+      if (r === "done") expect(until !== undefined && until > t).toBe(true);
+      if (r === "new") {
+        if (i % 7 === 0) s.release(k);
+        else {
+          s.complete(k);
+          done.set(k, t + 100);
+        }
+      }
+      expect(s.size).toBeLessThanOrEqual(50);
+    }
+  });
+});

@@ -14,6 +14,7 @@ export interface WebhookHeaders {
 
 const NAMES = { "webhook-id": "id", "webhook-timestamp": "timestamp", "webhook-signature": "signature" } as const;
 type Wanted = keyof typeof NAMES;
+const WANTED = Object.keys(NAMES) as Wanted[];
 
 function duplicate(name: string): WebhookVerificationError {
   return new WebhookVerificationError("invalid_header", `The ${name} header arrived more than once; send it once.`);
@@ -38,14 +39,16 @@ export function readWebhookHeaders(input: HeadersInput): WebhookHeaders {
   if (input === null || typeof input !== "object") return out;
   if (typeof (input as { get?: unknown }).get === "function" && !(input instanceof Map)) {
     const h = input as { get(name: string): string | null };
-    for (const name of Object.keys(NAMES) as Wanted[]) {
+    for (const name of WANTED) {
       const v = h.get(name);
       out[NAMES[name]] = v === null ? undefined : v;
     }
   } else {
     const rec = input as Record<string, unknown>;
     for (const key in rec) {
-      const lower = key.length >= 10 && key.length <= 17 ? key.toLowerCase() : "";
+      // only "webhook-id" (10) and "webhook-timestamp"/"webhook-signature" (17) can match: skip the rest cheaply
+      if ((key.length !== 10 && key.length !== 17) || (key.charCodeAt(0) | 0x20) !== 0x77 /* w or W */) continue;
+      const lower = key.toLowerCase();
       if (lower !== "webhook-id" && lower !== "webhook-timestamp" && lower !== "webhook-signature") continue;
       const v = single(lower, rec[key]);
       if (v === undefined) continue;
@@ -54,7 +57,7 @@ export function readWebhookHeaders(input: HeadersInput): WebhookHeaders {
       out[slot] = v;
     }
   }
-  for (const name of Object.keys(NAMES) as Wanted[]) {
+  for (const name of WANTED) {
     const v = out[NAMES[name]];
     if (v !== undefined && v.includes(", ")) throw duplicate(name);
   }

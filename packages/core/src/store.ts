@@ -26,7 +26,7 @@ export interface MemoryStoreOptions {
 export const DEFAULT_LEASE_MS = 60_000;
 export const DEFAULT_DONE_TTL_MS = 25 * 60 * 60 * 1000;
 
-/** An in-memory, bounded, O(1) store for a single process: a Map kept in insertion (LRU) order. */
+/** An in-memory, bounded, amortised O(1) store for a single process: least recently written ids are evicted first. */
 export interface MemoryStore extends IdempotencyStore {
   claim(key: string): ClaimResult;
   complete(key: string): void;
@@ -42,42 +42,73 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const doneTtlMs = options.doneTtlMs ?? DEFAULT_DONE_TTL_MS;
   const now = options.now ?? Date.now;
   if (!(maxEntries >= 1)) throw new RangeError("memoryStore: maxEntries must be at least 1");
-  // value > 0: done until value (epoch ms); value < 0: processing until -value.
+  // value > 0: done until value (epoch ms); value < 0: processing until -value. Updated in place, so the
+  // Map never accumulates deleted slots on the hot path.
   const map = new Map<string, number>();
-
-  function evict(): void {
-    while (map.size > maxEntries) {
-      const oldest = map.keys().next().value as string;
-      map.delete(oldest);
+  // Every write is also appended to a FIFO of (key, expiry): one for leases, one for done ids, so each FIFO
+  // is in expiry order. Expiry and eviction pop from the heads and delete a key only when the record is
+  // still the key's current one: each record is popped once, so both are amortised O(1), with no
+  // iteration over the Map.
+  class Fifo {
+    keys: string[] = [];
+    exp: number[] = [];
+    head = 0;
+    constructor(readonly ttl: number) {}
+    push(key: string, expiry: number): void {
+      this.keys.push(key);
+      this.exp.push(expiry);
+    }
+    get size(): number {
+      return this.keys.length - this.head;
+    }
+    /** Deletes the head record's key when that record is current; then drops the record. */
+    drop(): void {
+      const key = this.keys[this.head]!;
+      const v = map.get(key);
+      if (v !== undefined && Math.abs(v) === this.exp[this.head]) map.delete(key);
+      this.head++;
+      if (this.head > 1024 && this.head * 2 > this.keys.length) {
+        this.keys = this.keys.slice(this.head);
+        this.exp = this.exp.slice(this.head);
+        this.head = 0;
+      }
+    }
+    sweep(t: number): void {
+      while (this.head < this.keys.length && this.exp[this.head]! <= t) this.drop();
+    }
+    /** When the head record was written. */
+    writtenAt(): number {
+      return this.head < this.keys.length ? this.exp[this.head]! - this.ttl : Infinity;
     }
   }
+  let leases = new Fifo(leaseMs);
+  let dones = new Fifo(doneTtlMs);
 
-  /** Drops expired entries from the old end: amortised O(1) (entries are roughly in expiry order). */
-  function sweep(t: number): void {
-    let n = 0;
-    for (const [k, v] of map) {
-      if (Math.abs(v) > t || n++ >= 8) break;
-      map.delete(k);
+  function evict(): void {
+    while (map.size > maxEntries && (leases.size > 0 || dones.size > 0)) {
+      (leases.writtenAt() <= dones.writtenAt() ? leases : dones).drop();
     }
   }
 
   return {
     claim(key) {
       const t = now();
-      sweep(t);
+      leases.sweep(t);
+      dones.sweep(t);
       const v = map.get(key);
       if (v !== undefined) {
         if (v > 0 && v > t) return "done";
         if (v < 0 && -v > t) return "in_progress";
-        map.delete(key);
       }
       map.set(key, -(t + leaseMs));
+      leases.push(key, t + leaseMs);
       evict();
       return "new";
     },
     complete(key) {
-      map.delete(key);
-      map.set(key, now() + doneTtlMs);
+      const expiry = now() + doneTtlMs;
+      map.set(key, expiry);
+      dones.push(key, expiry);
       evict();
     },
     release(key) {
@@ -89,6 +120,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     },
     clear() {
       map.clear();
+      leases = new Fifo(leaseMs);
+      dones = new Fifo(doneTtlMs);
     },
   };
 }

@@ -77,12 +77,15 @@ export async function verifyDelivery(h: WebhookHeaders, body: Uint8Array, state:
   const firstScheme = parsed.v1.length > 0 && state.secrets.length > 0 ? "v1" : parsed.v1a.length > 0 ? "v1a" : "v1";
   const timestamp = checkTimestamp(h.timestamp, state, firstScheme);
   const prefix = `${id}.${h.timestamp}.`;
-  const tried: string[] = [];
+  // what was tried, for the error message (built only when nothing matched)
+  let triedV1 = false;
+  let triedV1a = false;
 
   if (parsed.v1.length > 0 && state.secrets.length > 0) {
-    tried.push(`v1 (HMAC-SHA256, ${state.secrets.length} secret${state.secrets.length > 1 ? "s" : ""})`);
+    triedV1 = true;
     for (let i = 0; i < state.secrets.length; i++) {
-      const expected = await state.secrets[i]!.sign(prefix, body);
+      const signed = state.secrets[i]!.sign(prefix, body);
+      const expected = typeof signed === "string" ? signed : await signed; // Node: synchronous, no extra tick
       for (const sig of parsed.v1) {
         if (timingSafeEqualString(expected, sig)) {
           const event = parseEnvelope(body) as GeminiWebhookEvent;
@@ -92,7 +95,7 @@ export async function verifyDelivery(h: WebhookHeaders, body: Uint8Array, state:
     }
   }
   if (parsed.v1a.length > 0 && state.dynamic) {
-    tried.push("v1a (Ed25519 against the JWKS)");
+    triedV1a = true;
     const r = await state.dynamic.verifyV1a({ prefix, body, signatures: parsed.v1a });
     const event = parseEnvelope(body) as GeminiWebhookEvent;
     return {
@@ -100,12 +103,17 @@ export async function verifyDelivery(h: WebhookHeaders, body: Uint8Array, state:
       ctx: { webhookId: id, timestamp, scheme: "v1a", ...(r.keyId !== undefined ? { keyId: r.keyId } : {}), rawBody: body, idempotencyKey: `${state.namespace}:${id}` },
     };
   }
-  if (tried.length === 0) {
+  if (!triedV1 && !triedV1a) {
     if (parsed.v1.length > 0) {
       throw new WebhookVerificationError("configuration", "A v1 (HMAC) signed delivery arrived but no secret is configured. Set the secret option to the webhook's \"whsec_…\" signing secret.", { scheme: "v1" });
     }
     throw new WebhookVerificationError("configuration", "A v1a (Ed25519) signed delivery arrived but the receiver has no jwks option. Add jwks: {} (Google's JWKS is the default) to accept dynamic webhooks.", { scheme: "v1a" });
   }
+  const n = state.secrets.length;
+  const tried = [
+    ...(triedV1 ? [`v1 (HMAC-SHA256, ${n} secret${n > 1 ? "s" : ""})`] : []),
+    ...(triedV1a ? ["v1a (Ed25519 against the JWKS)"] : []),
+  ];
   throw new WebhookVerificationError(
     "signature_mismatch",
     `No signature matched; tried ${tried.join(" and ")} over "webhook-id.webhook-timestamp.body". Check the signing secret, and that the receiver gets the raw, unmodified body (no JSON parser before it).`,

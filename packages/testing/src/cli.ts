@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// The `gemini-webhooks` command: trigger, listen, sign, secret. See `gemini-webhooks --help`.
+import { runCli } from "./cli/main.js";
+
+runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`error: ${(e as Error)?.message ?? String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,106 @@
+import { GEMINI_EVENT_TYPES } from "@gemini-webhooks/core";
+import { DEFAULT_AUDIENCE, DEFAULT_ISSUER_PORT } from "./local-issuer.js";
+
+export const DEFAULT_URL = "http://127.0.0.1:3000/gemini-callback";
+
+const TYPES = GEMINI_EVENT_TYPES.join(", ");
+
+export const HELP: Record<string, string> = {
+  main: `gemini-webhooks: test a Gemini API webhook endpoint before Gemini ever calls it
+
+Usage: gemini-webhooks <command> [options]
+
+Commands:
+  trigger <event-type>   deliver a signed event the way Gemini does (retries, backoff)
+  listen                 run a receiver that verifies and pretty-prints each delivery
+  sign <event-type>      print a ready-to-paste curl command with a signed event
+  secret                 print a fresh whsec_ signing secret
+
+Run "gemini-webhooks <command> --help" for a command's options.
+
+Examples:
+  export GEMINI_WEBHOOK_SECRET=$(gemini-webhooks secret)
+  gemini-webhooks listen --port 3000                              # terminal 1
+  gemini-webhooks trigger batch.succeeded                         # terminal 2
+  gemini-webhooks trigger batch.failed --url https://my.app/gemini-callback --data error_code=INTERNAL
+
+Exit codes: 0 success, 1 a delivery failed (or another runtime error), 2 bad usage.
+Environment: GEMINI_WEBHOOK_SECRET (default --secret), GEMINI_WEBHOOK_URL (default --url),
+NO_COLOR (no colour; colour is only ever used on a terminal).
+`,
+  trigger: `Usage: gemini-webhooks trigger <event-type> [options]
+
+Delivers a signed event to your endpoint like Gemini: a webhook-id that stays the same on every attempt,
+a fresh webhook-timestamp and signature per attempt, and a retry with exponential backoff and jitter on
+any non-2xx answer or timeout.
+
+Event types: ${TYPES}
+
+Options:
+  --url URL               endpoint (default $GEMINI_WEBHOOK_URL or ${DEFAULT_URL})
+  --secret whsec_…        static webhook secret: v1 HMAC signing (default $GEMINI_WEBHOOK_SECRET)
+  --dynamic               sign as a dynamic webhook with local test keys instead (see below)
+  --scheme v1a|jwt        dynamic signing scheme (default v1a, what Gemini delivers today)
+  -d, --data key=value    set a data field (a string); key:=json sets a number, boolean, object…;
+                          dotted keys nest (repeatable): --data id=batches/42 --data error_count:=3
+  --metadata key=value    set a user_metadata field (same forms; dynamic webhooks echo it back)
+  --count N               deliver N events, each with its own webhook-id (default 1)
+  --concurrency N         attempts in flight at once (default 8)
+  --max-attempts N        attempts per event before giving up (default 3; 0 = Gemini's 24 h of retries)
+  --base-delay MS         first retry delay, doubled each time (default 1000)
+  --timeout MS            an attempt with no answer within this fails and is retried (default 10000)
+  --time-scale X          multiply backoff delays, e.g. 0.001 runs 24 h of retries in 86 s (default 1)
+  --duplicates RATE       re-send this share of delivered events (same id), 0..1 (default 0)
+  --reorder               start the deliveries in random order
+  --allow-unknown-type    send an event type that is not in the catalog (to test your catch-all)
+  --json                  print the delivery reports as JSON
+  -q, --quiet             print only errors
+
+Dynamic webhooks (--dynamic): the events are signed with test keys kept in
+~/.config/gemini-webhooks/test-issuer.json (change with --keys FILE), whose public key set is served at
+http://127.0.0.1:${DEFAULT_ISSUER_PORT}/.well-known/jwks.json while the command runs (change with --issuer-port N).
+Point the receiver at it: jwks: { uri: "http://127.0.0.1:${DEFAULT_ISSUER_PORT}/.well-known/jwks.json",
+audience: "${DEFAULT_AUDIENCE}" } (--audience sets the JWT audience).
+
+Exits 0 when every event was delivered, 1 when one was not (after its retries), 2 on bad usage.
+`,
+  listen: `Usage: gemini-webhooks listen [options]
+
+A local receiver for inspecting what a sender sends: verifies each POST (any path) with the same core as
+the middleware, answers exactly as your app would, and pretty-prints the delivery. Ctrl-C stops it.
+
+Options:
+  --port N                port on 127.0.0.1 (default 3000; 0 picks a free one)
+  --host HOST             interface to bind (default 127.0.0.1)
+  --secret whsec_…        static webhook secret (default $GEMINI_WEBHOOK_SECRET; without one, a fresh
+                          secret is generated and printed)
+  --dynamic               also accept dynamic deliveries signed by "trigger --dynamic"
+                          (JWKS http://127.0.0.1:${DEFAULT_ISSUER_PORT}/.well-known/jwks.json, audience ${DEFAULT_AUDIENCE})
+  --jwks-uri URL          accept dynamic deliveries verified against this JWKS instead
+  --audience AUD          expected JWT audience (default ${DEFAULT_AUDIENCE} with --dynamic)
+  --fail-rate RATE        make this share of deliveries fail with 500 handler_failed, 0..1 (to watch retries)
+  --headers               print the webhook headers of each delivery too
+  --json                  print one JSON line per delivery instead
+`,
+  sign: `Usage: gemini-webhooks sign <event-type> [options]
+
+Prints a curl command that delivers one signed event. The signature carries the current time, so paste it
+within 5 minutes (the receiver's replay window); the receiver answers 200 "duplicate" if you run it twice.
+
+Event types: ${TYPES}
+
+Options:
+  --url URL               endpoint (default $GEMINI_WEBHOOK_URL or ${DEFAULT_URL})
+  --secret whsec_…        static webhook secret (default $GEMINI_WEBHOOK_SECRET)
+  -d, --data key=value    set a data field (key:=json for JSON values; repeatable)
+  --metadata key=value    set a user_metadata field
+  --id ID                 webhook-id (default a fresh msg_…)
+  --timestamp SECONDS     webhook-timestamp (default now)
+  --json                  print { url, headers, body } as JSON instead of curl
+  --allow-unknown-type    sign an event type that is not in the catalog
+`,
+  secret: `Usage: gemini-webhooks secret [--bytes N]
+
+Prints a fresh random signing secret, whsec_ followed by base64 of N random bytes (default 32, 24..64).
+`,
+};
