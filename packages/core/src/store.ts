@@ -42,6 +42,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const doneTtlMs = options.doneTtlMs ?? DEFAULT_DONE_TTL_MS;
   const now = options.now ?? Date.now;
   if (!(maxEntries >= 1)) throw new RangeError("memoryStore: maxEntries must be at least 1");
+  if (!(leaseMs >= 1) || !(doneTtlMs >= 1)) throw new RangeError("memoryStore: leaseMs and doneTtlMs must be at least 1");
+  // Times are kept relative to a base a little in the past, so they stay small integers (V8 Smis: no heap
+  // number per entry) for weeks of uptime; past that they are ordinary numbers, still exact.
+  const base = now() - 2 ** 29;
+  const clock = () => now() - base;
   // value > 0: done until value (epoch ms); value < 0: processing until -value. Updated in place, so the
   // Map never accumulates deleted slots on the hot path.
   const map = new Map<string, number>();
@@ -60,6 +65,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     }
     get size(): number {
       return this.keys.length - this.head;
+    }
+    popIfLast(key: string): void {
+      if (this.keys.length > this.head && this.keys[this.keys.length - 1] === key) {
+        this.keys.pop();
+        this.exp.pop();
+      }
     }
     /** Deletes the head record's key when that record is current; then drops the record. */
     drop(): void {
@@ -92,7 +103,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
 
   return {
     claim(key) {
-      const t = now();
+      const t = clock();
       leases.sweep(t);
       dones.sweep(t);
       const v = map.get(key);
@@ -106,8 +117,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       return "new";
     },
     complete(key) {
-      const expiry = now() + doneTtlMs;
+      const expiry = clock() + doneTtlMs;
       map.set(key, expiry);
+      leases.popIfLast(key); // the usual claim → complete: its lease record is now stale, drop it at once
       dones.push(key, expiry);
       evict();
     },
