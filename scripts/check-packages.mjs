@@ -5,7 +5,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
-const pkgs = readdirSync(join(root, "packages"));
+const pkgs = readdirSync(join(root, "packages"), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
 let failed = 0;
 for (const name of pkgs) {
   const dir = join(root, "packages", name);

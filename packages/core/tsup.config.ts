@@ -1,11 +1,4 @@
-import { defineConfig } from "tsup";
+import { packageBuild } from "../tsup.shared.js";
 
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm", "cjs"],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: "es2022",
-  platform: "neutral",
-});
+// No node:* import: this package runs on web-standard runtimes (Edge, Workers, Bun, Deno) too.
+export default packageBuild({ platform: "neutral" });

@@ -1,13 +1,4 @@
-import { defineConfig } from "tsup";
+import { packageBuild } from "../tsup.shared.js";
 
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm", "cjs"],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: "es2022",
-  platform: "node",
-  // bullmq is loaded lazily with createRequire(import.meta.url); the CJS build needs the import.meta.url shim.
-  shims: true,
-});
+// bullmq is loaded lazily with createRequire(import.meta.url); the CJS build needs the import.meta.url shim.
+export default packageBuild({ platform: "node", shims: true });
