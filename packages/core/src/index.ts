@@ -41,7 +41,7 @@ export {
   type MemoryStore,
   type MemoryStoreOptions,
 } from "./store.js";
-export { readLimited } from "./read-limited.js";
+export { readLimited, concatChunks } from "./read-limited.js";
 export { toBytes } from "./body.js";
 export { _setCryptoBackend } from "./crypto.js";
 export type {

@@ -22,6 +22,11 @@ export async function readLimited(request: { headers: Headers; body: ReadableStr
     }
     chunks.push(value);
   }
+  return concatChunks(chunks, total);
+}
+
+/** One Uint8Array of `total` bytes from the chunks (no copy for a single chunk). */
+export function concatChunks(chunks: readonly Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(total);
   let off = 0;

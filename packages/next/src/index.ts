@@ -1,4 +1,5 @@
 import {
+  concatChunks,
   errorResponse,
   resolveWebhooks,
   toResponse,
@@ -119,7 +120,7 @@ function readStream(req: PagesApiRequest, max: number): Promise<Uint8Array> {
         done(() => reject(tooLarge(max)));
       } else chunks.push(c);
     };
-    const onEnd = () => done(() => resolve(concat(chunks, total)));
+    const onEnd = () => done(() => resolve(concatChunks(chunks, total)));
     const onError = (e: Error) => done(() => reject(e));
     const onClose = () => done(() => reject(new Error("The client closed the connection before the body arrived.")));
     req.on("data", onData);
@@ -127,17 +128,6 @@ function readStream(req: PagesApiRequest, max: number): Promise<Uint8Array> {
     req.on("error", onError);
     req.on("close", onClose);
   });
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.byteLength;
-  }
-  return out;
 }
 
 function send(res: PagesApiResponse, result: HandleResult): void {
