@@ -51,19 +51,15 @@ function send(res: Res, result: HandleResult): void {
  */
 export function geminiWebhooks<M = UserMetadata>(optionsOrInstance: GeminiWebhooksOptions<M> | GeminiWebhooks<M>): GeminiExpressMiddleware<M> {
   const webhooks = resolveWebhooks(optionsOrInstance);
-  const middleware = (req: Req, res: Res, next: Next): void => {
+  const respond = async (req: Req, res: Res): Promise<void> => {
     const method = req.method ?? "POST";
-    const body = method === "POST" ? rawBodyOf(req, webhooks.maxBodyBytes) : Promise.resolve("");
-    body
-      .then(async (b) => {
-        if (typeof b === "object" && !(b instanceof Uint8Array)) return b;
-        return webhooks.handle({ body: b, headers: req.headers, method });
-      })
-      .then((result) => {
-        if (result.event && res.locals) res.locals.geminiEvent = result.event;
-        send(res, result as HandleResult);
-      })
-      .catch(next);
+    const body = method === "POST" ? await rawBodyOf(req, webhooks.maxBodyBytes) : "";
+    const result = typeof body === "object" && !(body instanceof Uint8Array) ? body : await webhooks.handle({ body, headers: req.headers, method });
+    if (result.event && res.locals) res.locals.geminiEvent = result.event;
+    send(res, result as HandleResult);
+  };
+  const middleware = (req: Req, res: Res, next: Next): void => {
+    respond(req, res).catch(next);
   };
   return Object.assign(middleware, { webhooks }) as GeminiExpressMiddleware<M>;
 }
