@@ -57,4 +57,5 @@ export type {
   HandleResult,
   VerifiedDelivery,
 } from "./types.js";
-export const GOOGLE_JWKS_URI = "https://generativelanguage.googleapis.com/.well-known/jwks.json";
+/** Google's JWKS, the default `jwks.uri`. */
+export { DEFAULT_JWKS_URI as GOOGLE_JWKS_URI } from "./dynamic/options.js";

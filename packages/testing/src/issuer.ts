@@ -194,6 +194,8 @@ export interface TestIssuerOptions {
   rsaBits?: number;
   /** Port on 127.0.0.1. Default 0 (any free port). */
   port?: number;
+  /** Sign with these keys instead of fresh ones (e.g. keys kept on disk, so a receiver's cached JWKS stays valid). */
+  keys?: { ed25519: { privateKey: KeyObject; kid?: string }; rsa: { privateKey: KeyObject; kid?: string } };
 }
 
 export interface TestIssuer {
@@ -236,9 +238,13 @@ function newKid(kind: string): string {
   return `test-${kind}-${++kidCounter}-${randomBytes(3).toString("hex")}`;
 }
 
-function makeKey(kind: "ed25519" | "rsa", bits: number, withKid: boolean): TestKey {
-  const { privateKey, publicKey } = kind === "ed25519" ? generateKeyPairSync("ed25519") : generateKeyPairSync("rsa", { modulusLength: bits });
-  const kid = withKid ? newKid(kind) : undefined;
+function makeKey(kind: "ed25519" | "rsa", bits: number, withKid: boolean, given?: { privateKey: KeyObject; kid?: string }): TestKey {
+  const { privateKey, publicKey } = given
+    ? { privateKey: given.privateKey, publicKey: createPublicKey(given.privateKey) }
+    : kind === "ed25519"
+      ? generateKeyPairSync("ed25519")
+      : generateKeyPairSync("rsa", { modulusLength: bits });
+  const kid = given ? given.kid : withKid ? newKid(kind) : undefined;
   const jwk = { ...(publicKey.export({ format: "jwk" }) as Record<string, unknown>), ...(kid ? { kid } : {}), use: "sig", alg: kind === "ed25519" ? "EdDSA" : "RS256" };
   return { kid, privateKey, publicKey, jwk };
 }
@@ -256,8 +262,8 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
   const audience = options.audience ?? "test-audience";
   const issuerName = options.issuer ?? "https://test-issuer.local";
   const bits = options.rsaBits ?? 2048;
-  let ed = makeKey("ed25519", bits, !options.ed25519WithoutKid);
-  let rsa = makeKey("rsa", bits, true);
+  let ed = makeKey("ed25519", bits, !options.ed25519WithoutKid, options.keys?.ed25519);
+  let rsa = makeKey("rsa", bits, true, options.keys?.rsa);
   let served: Record<string, unknown>[] = [ed.jwk, rsa.jwk];
   let override: { json: unknown } | undefined;
   const faults: JwksFault[] = [];

@@ -1,10 +1,8 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
+import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
-import type { AddressInfo } from "node:net";
-import { signJwt, signV1a } from "../issuer.js";
+import { createTestIssuer } from "../issuer.js";
 import type { SenderIssuer } from "../sender.js";
 import { CliError, type CliIO } from "./output.js";
 
@@ -36,13 +34,10 @@ interface KeyFile {
 interface LoadedKey {
   kid: string;
   privateKey: KeyObject;
-  publicJwk: Record<string, unknown>;
 }
 
-function load(k: StoredKey, alg: string): LoadedKey {
-  const privateKey = createPrivateKey({ key: k.jwk as never, format: "jwk" });
-  const pub = createPublicKey(privateKey).export({ format: "jwk" }) as Record<string, unknown>;
-  return { kid: k.kid, privateKey, publicJwk: { ...pub, kid: k.kid, use: "sig", alg } };
+function load(k: StoredKey): LoadedKey {
+  return { kid: k.kid, privateKey: createPrivateKey({ key: k.jwk as never, format: "jwk" }) };
 }
 
 /**
@@ -75,7 +70,7 @@ export function loadOrCreateKeys(path: string): { ed25519: LoadedKey; rsa: Loade
     created = true;
   }
   try {
-    return { ed25519: load(file.ed25519, "EdDSA"), rsa: load(file.rsa, "RS256"), created };
+    return { ed25519: load(file.ed25519), rsa: load(file.rsa), created };
   } catch (e) {
     throw new CliError(`the test keys in ${path} are damaged: ${(e as Error).message} (delete the file to make new ones)`, 1);
   }
@@ -91,44 +86,25 @@ export interface LocalIssuer {
   close(): Promise<void>;
 }
 
-/** Serves the public half of the test keys on 127.0.0.1 for as long as the run lasts, and signs with them. */
+/** Serves the public half of the test keys on 127.0.0.1 for as long as the run lasts (createTestIssuer), and signs with them. */
 export async function startLocalIssuer(opts: { keysPath: string; port: number; audience: string; issuer: string }): Promise<LocalIssuer> {
   const keys = loadOrCreateKeys(opts.keysPath);
-  const body = JSON.stringify({ keys: [keys.ed25519.publicJwk, keys.rsa.publicJwk] });
-  const server = createServer((req, res) => {
-    if (req.url?.split("?")[0] !== "/.well-known/jwks.json") {
-      res.writeHead(404, { "content-type": "text/plain" }).end("not found: the key set is at /.well-known/jwks.json");
-      return;
-    }
-    res.writeHead(200, { "content-type": "application/json", "cache-control": "max-age=600" }).end(body);
+  const issuer = await createTestIssuer({ keys, port: opts.port, audience: opts.audience, issuer: opts.issuer }).catch((e: NodeJS.ErrnoException) => {
+    throw e.code === "EADDRINUSE"
+      ? new CliError(`--issuer-port ${opts.port} is in use (another trigger --dynamic running?); pass another --issuer-port and the same in the receiver's jwks.uri`, 1)
+      : e;
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (e: NodeJS.ErrnoException) =>
-      reject(
-        e.code === "EADDRINUSE"
-          ? new CliError(`--issuer-port ${opts.port} is in use (another trigger --dynamic running?); pass another --issuer-port and the same in the receiver's jwks.uri`, 1)
-          : e,
-      ),
-    );
-    server.listen(opts.port, "127.0.0.1", () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
   const signer: SenderIssuer = {
-    signV1a: (input) => signV1a({ ...input, privateKey: input.privateKey ?? keys.ed25519.privateKey }),
-    signJwt: ({ signWith: _ignored, ...input }) =>
-      signJwt({ audience: opts.audience, issuer: opts.issuer, ...input, privateKey: keys.rsa.privateKey, kid: keys.rsa.kid }),
+    signV1a: (input) => issuer.signV1a(input),
+    signJwt: ({ signWith: _ignored, ...input }) => issuer.signJwt(input), // always RS256, the scheme Gemini documents
   };
   return {
-    jwksUri: defaultJwksUri(port),
+    jwksUri: issuer.jwksUri,
     audience: opts.audience,
     issuer: opts.issuer,
     keysPath: opts.keysPath,
     created: keys.created,
     signer,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      }),
+    close: () => issuer.close(),
   };
 }
