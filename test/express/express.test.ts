@@ -112,6 +112,17 @@ describe.each(versions)("%s", (_name, express) => {
     expect(r.body.error.message).toMatch(/captureRawBody|express\.raw/);
   });
 
+  it("a hand-written reader that consumed the stream and kept nothing: 500 configuration, not a hang", async () => {
+    const app = express();
+    app.use((req, _res, next) => {
+      req.on("data", () => {});
+      req.on("end", () => next());
+    });
+    app.post("/gemini-callback", geminiWebhooks(base()));
+    const r = await send(app, signed());
+    expect([r.status, r.body.error.code]).toEqual([500, "configuration"]);
+  });
+
   it("express.json({ verify: captureRawBody }) before it works", async () => {
     const app = express();
     app.use(express.json({ verify: captureRawBody }));

@@ -9,7 +9,7 @@ import {
   type UserMetadata,
 } from "@gemini-webhooks/core";
 
-type Req = Omit<IncomingMessage, "rawBody"> & { body?: unknown; rawBody?: unknown; _body?: boolean; headers: IncomingMessage["headers"]; method?: string; readableEnded: boolean };
+type Req = Omit<IncomingMessage, "rawBody"> & { body?: unknown; rawBody?: unknown; _body?: boolean; headers: IncomingMessage["headers"]; method?: string; readableEnded: boolean; readableDidRead: boolean };
 type Res = ServerResponse & { locals?: Record<string, unknown> };
 type Next = (err?: unknown) => void;
 
@@ -26,7 +26,8 @@ async function rawBodyOf(req: Req, limit: number): Promise<Uint8Array | string |
   if (Buffer.isBuffer(req.body)) return req.body;
   if (Buffer.isBuffer(req.rawBody) || typeof req.rawBody === "string") return req.rawBody;
   if (typeof req.body === "string") return req.body;
-  if (req._body === true || (req.body !== undefined && req.body !== null && req.readableEnded)) {
+  // Something read the stream and kept no raw bytes (body-parser marks req._body; any reader sets readableDidRead).
+  if (req._body === true || req.readableDidRead || req.readableEnded) {
     return errorResponse("configuration", PARSED_BODY);
   }
   try {
