@@ -307,3 +307,23 @@ describe("fetch(): web-standard Request -> Response", () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("body_too_large");
   });
 });
+
+describe("begin(): verify → claim, for integrations that run the handler themselves", () => {
+  it("answers rejected and duplicate deliveries; a claimed delivery settles exactly once", async () => {
+    const errors: string[] = [];
+    const wh = receiver({ onError: (_e, ctx) => errors.push(ctx.stage) });
+    const bad = await wh.begin({ ...signed(), body: "{}", method: "POST" });
+    expect(bad.answer?.error?.code).toBe("signature_mismatch");
+
+    const first = await wh.begin({ ...signed(), method: "POST" });
+    expect(first.delivery?.event.type).toBe("batch.succeeded");
+    expect((await wh.begin({ ...signed(), method: "POST" })).answer?.status).toBe(409);
+    const failed = await first.delivery!.fail(new Error("db down"));
+    expect([failed.status, failed.error?.code]).toEqual([500, "handler_failed"]);
+
+    const retry = await wh.begin({ ...signed(), method: "POST" });
+    expect((await retry.delivery!.complete()).body).toEqual({ status: "received" });
+    expect((await wh.begin({ ...signed(), method: "POST" })).answer?.body).toEqual({ status: "duplicate" });
+    expect(errors).toEqual(["verify", "handler"]);
+  });
+});

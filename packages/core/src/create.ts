@@ -21,12 +21,32 @@ import { verifyDelivery, type VerifierState } from "./verify.js";
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" } as const;
 const BRAND = Symbol.for("gemini-webhooks.instance");
 
+/** A verified delivery whose id is claimed: settle it exactly once. */
+export interface ClaimedDelivery<M = UserMetadata> extends VerifiedDelivery<M> {
+  /** Marks the id processed and returns the 200 answer (`received`, or `ignored`). */
+  complete(status?: "received" | "ignored"): Promise<HandleResult<M>>;
+  /**
+   * Releases the claim (so Gemini's retry can succeed), reports the error to `onError`, and returns the
+   * answer: 500 `handler_failed` unless another is given.
+   */
+  fail(error: unknown, options?: { stage?: "handler" | "queue"; answer?: WebhookVerificationError }): Promise<HandleResult<M>>;
+}
+
+/** What `begin()` gives: an answer to send now, or a claimed delivery to run. */
+export type Begun<M = UserMetadata> = { answer: HandleResult<M>; delivery?: undefined } | { answer?: undefined; delivery: ClaimedDelivery<M> };
+
 /** A configured receiver. */
 export interface GeminiWebhooks<M = UserMetadata> {
   /** Verifies one delivery and returns its typed event, or throws `WebhookVerificationError`. */
   verify(request: WebhookRequest): Promise<GeminiWebhookEvent<M>>;
   /** Verifies and returns the event with its context (scheme, id, key, claims…). */
   verifyDelivery(request: WebhookRequest): Promise<VerifiedDelivery<M>>;
+  /**
+   * The first half of the pipeline, for integrations that run the handler themselves (e.g. a NestJS route):
+   * verify → claim. Gives either the answer to send (rejected, duplicate, in progress, store down) or a
+   * claimed delivery whose `complete()` / `fail(error)` settles the claim once and returns the answer.
+   */
+  begin(request: WebhookRequest): Promise<Begun<M>>;
   /** The whole pipeline: verify → claim → handlers → complete/release → answer. Never throws. */
   handle(request: WebhookRequest): Promise<HandleResult<M>>;
   /** Web-standard: Request → Response (App Router, Hono, Bun, Deno, Workers). */
@@ -133,10 +153,42 @@ export function createGeminiWebhooks<M = UserMetadata>(options: GeminiWebhooksOp
     }
   }
 
-  async function handle(request: WebhookRequest): Promise<HandleResult<M>> {
+  /** A verified, claimed delivery whose outcome is settled exactly once. */
+  function claimedDelivery(verified: VerifiedDelivery<M>): ClaimedDelivery<M> {
+    const { event, ctx } = verified;
+    const key = ctx.idempotencyKey;
+    let settled = false;
+    return {
+      event,
+      ctx,
+      async complete(status = "received") {
+        if (!settled) {
+          settled = true;
+          const s = settle(key, "complete", verified);
+          if (s) await s;
+        }
+        return ok(status, verified);
+      },
+      async fail(error, options = {}) {
+        const answer =
+          options.answer ??
+          new WebhookVerificationError("handler_failed", `A handler for ${event.type} failed; the delivery was not marked processed, so Gemini's retry will run it again.`, { cause: error });
+        if (!settled) {
+          settled = true;
+          const s = settle(key, "release", verified);
+          if (s) await s;
+        }
+        report(error, { stage: options.stage ?? "handler", webhookId: ctx.webhookId, event: event as AnyGeminiEvent, code: answer.code });
+        return { ...errorResult(answer), event, ctx };
+      },
+    };
+  }
+
+  /** verify → claim: either the answer (rejected, duplicate, in progress, store down) or a claimed delivery. */
+  async function begin(request: WebhookRequest): Promise<Begun<M>> {
     const method = request?.method;
     if (method !== undefined && method.toUpperCase() !== "POST") {
-      return errorResult(new WebhookVerificationError("method_not_allowed", `${method} is not allowed here; Gemini delivers webhooks with POST.`));
+      return { answer: errorResult(new WebhookVerificationError("method_not_allowed", `${method} is not allowed here; Gemini delivers webhooks with POST.`)) };
     }
     let verified: VerifiedDelivery<M>;
     try {
@@ -144,69 +196,57 @@ export function createGeminiWebhooks<M = UserMetadata>(options: GeminiWebhooksOp
     } catch (e) {
       const err = e instanceof WebhookVerificationError ? e : new WebhookVerificationError("configuration", "Unexpected error while verifying the delivery.", { cause: e });
       report(err, { stage: "verify", code: err.code });
-      return errorResult(err);
+      return { answer: errorResult(err) };
     }
     const { event, ctx } = verified;
-    const key = ctx.idempotencyKey;
-    const meta = { webhookId: ctx.webhookId, event: event as AnyGeminiEvent };
-
     let claimed: ClaimResult;
     try {
-      const c = claim(key);
+      const c = claim(ctx.idempotencyKey);
       claimed = typeof c === "string" ? c : await c;
     } catch (e) {
-      report(e, { stage: "store", ...meta, code: "store_unavailable" });
-      return errorResult(new WebhookVerificationError("store_unavailable", "The idempotency store is unreachable; the delivery was not processed and will be retried.", { cause: e }));
+      report(e, { stage: "store", webhookId: ctx.webhookId, event: event as AnyGeminiEvent, code: "store_unavailable" });
+      return { answer: errorResult(new WebhookVerificationError("store_unavailable", "The idempotency store is unreachable; the delivery was not processed and will be retried.", { cause: e })) };
     }
-    if (claimed === "done") return ok("duplicate", verified);
+    if (claimed === "done") return { answer: ok("duplicate", verified) };
     if (claimed === "in_progress") {
-      return { ...errorResult(new WebhookVerificationError("in_progress", `Delivery ${ctx.webhookId} is being processed right now; retry later.`)), event, ctx };
+      return { answer: { ...errorResult(new WebhookVerificationError("in_progress", `Delivery ${ctx.webhookId} is being processed right now; retry later.`)), event, ctx } };
     }
+    return { delivery: claimedDelivery(verified) };
+  }
+
+  async function handle(request: WebhookRequest): Promise<HandleResult<M>> {
+    const begun = await begin(request);
+    if (begun.answer) return begun.answer;
+    const delivery = begun.delivery;
+    const { event, ctx } = delivery;
 
     if (queue) {
       try {
         await queue.enqueue(event as AnyGeminiEvent, ctx);
       } catch (e) {
-        await settle(key, "release", verified);
-        report(e, { stage: "queue", ...meta, code: "store_unavailable" });
-        return errorResult(new WebhookVerificationError("store_unavailable", "The queue is unreachable; the delivery was not accepted and will be retried.", { cause: e }));
+        const answer = new WebhookVerificationError("store_unavailable", "The queue is unreachable; the delivery was not accepted and will be retried.", { cause: e });
+        return delivery.fail(e, { stage: "queue", answer });
       }
-      await settle(key, "complete", verified);
-      return ok("received", verified);
+      return delivery.complete();
     }
 
     const list = dispatcher.handlersFor(event.type);
-    if (list.length === 0) {
-      const s = settle(key, "complete", verified);
-      if (s) await s;
-      return ok("ignored", verified);
-    }
+    if (list.length === 0) return delivery.complete("ignored");
 
     if (ack === "immediate") {
       void dispatcher.dispatch(event as AnyGeminiEvent, ctx, list).then(
-        () => settle(key, "complete", verified),
-        async (e) => {
-          report(e, { stage: "handler", ...meta, code: "handler_failed" });
-          await settle(key, "release", verified);
-        },
+        () => delivery.complete(),
+        (e) => delivery.fail(e),
       );
-      return ok("received", verified);
+      return ok("received", delivery);
     }
 
     try {
       await dispatcher.dispatch(event as AnyGeminiEvent, ctx, list);
     } catch (e) {
-      await settle(key, "release", verified);
-      report(e, { stage: "handler", ...meta, code: "handler_failed" });
-      return {
-        ...errorResult(new WebhookVerificationError("handler_failed", `A handler for ${event.type} failed; the delivery was not marked processed, so Gemini's retry will run it again.`, { cause: e })),
-        event,
-        ctx,
-      };
+      return delivery.fail(e);
     }
-    const s = settle(key, "complete", verified);
-    if (s) await s;
-    return ok("received", verified);
+    return delivery.complete();
   }
 
   async function fetchFn(request: Request): Promise<Response> {
@@ -231,6 +271,7 @@ export function createGeminiWebhooks<M = UserMetadata>(options: GeminiWebhooksOp
     [BRAND]: true,
     verify: async (request) => (await verifyDeliveryFn(request)).event,
     verifyDelivery: verifyDeliveryFn,
+    begin,
     handle,
     fetch: fetchFn,
     on: ((type: string, handler: WebhookHandler<any>) => dispatcher.add(type, handler)) as GeminiWebhooks<M>["on"],

@@ -1,4 +1,4 @@
-export { createGeminiWebhooks, isGeminiWebhooks, resolveWebhooks, toResponse, errorResponse, type GeminiWebhooks } from "./create.js";
+export { createGeminiWebhooks, isGeminiWebhooks, resolveWebhooks, toResponse, errorResponse, type GeminiWebhooks, type ClaimedDelivery, type Begun } from "./create.js";
 export {
   GEMINI_EVENT_CATALOG,
   GEMINI_EVENT_TYPES,

@@ -1,9 +1,9 @@
 import { HttpException, Inject, Injectable, Optional, type CanActivate, type ExecutionContext } from "@nestjs/common";
 import { HttpAdapterHost } from "@nestjs/core";
-import { errorResponse, WebhookVerificationError, type GeminiWebhooks, type HandleResult, type VerifiedDelivery } from "@gemini-webhooks/core";
+import { errorResponse, type GeminiWebhooks, type HandleResult } from "@gemini-webhooks/core";
 import { rawBodyMissing, rawBodyOf, type NestRequestLike } from "./raw-body.js";
 import { GEMINI_WEBHOOKS_REPORT, reporter, type Report } from "./report.js";
-import { setDelivery, settler } from "./state.js";
+import { setDelivery } from "./state.js";
 import { GEMINI_WEBHOOKS } from "./tokens.js";
 
 /** core's error answer as an HttpException: the status and exactly core's `{ error: { code, message } }`. */
@@ -45,36 +45,18 @@ export class GeminiWebhookGuard implements CanActivate {
       throw toHttpException(result);
     }
 
-    let verified: VerifiedDelivery<any>;
-    try {
-      verified = await this.webhooks.verifyDelivery({ body, headers: req.headers });
-    } catch (e) {
-      const err = e instanceof WebhookVerificationError ? e : new WebhookVerificationError("configuration", "Unexpected error while verifying the delivery.", { cause: e });
-      this.report(err, { stage: "verify", code: err.code });
-      throw toHttpException(this.webhooks.errorResult(err));
-    }
-
-    const { event, ctx } = verified;
-    const meta = { stage: "store" as const, webhookId: ctx.webhookId, event };
-    const store = this.webhooks.store;
-    if (store) {
-      let claimed;
-      try {
-        claimed = await store.claim(ctx.idempotencyKey);
-      } catch (e) {
-        this.report(e, { ...meta, code: "store_unavailable" });
-        throw toHttpException(errorResponse("store_unavailable", "The idempotency store is unreachable; the delivery was not processed and will be retried."));
-      }
-      if (claimed === "done") throw new HttpException({ status: "duplicate" }, 200);
-      if (claimed === "in_progress") throw toHttpException(errorResponse("in_progress", `Delivery ${ctx.webhookId} is being processed right now; retry later.`));
-    }
-
-    const settle = settler(store, ctx.idempotencyKey, this.report, meta);
-    setDelivery(req, { event, ctx, settle, report: this.report });
+    // core does verify → claim; a rejected, duplicate or in-progress delivery is answered here, as core answers it.
+    const begun = await this.webhooks.begin({ body, headers: req.headers, method });
+    if (begun.answer) throw toHttpException(begun.answer);
+    const delivery = begun.delivery;
+    setDelivery(req, delivery);
     // Normally the interceptor settles when the method resolves or throws. Should something else end the
     // request first (another interceptor threw, the client went away), settle from the response's outcome.
     const raw = ((res as { raw?: unknown }).raw ?? res) as { once?: (e: string, f: () => void) => void; statusCode?: number; writableFinished?: boolean };
-    raw.once?.("close", () => void settle(raw.writableFinished && (raw.statusCode ?? 500) < 400 ? "complete" : "release"));
+    raw.once?.("close", () => {
+      if (raw.writableFinished && (raw.statusCode ?? 500) < 400) void delivery.complete();
+      else void delivery.fail(new Error(`The request for ${delivery.event.type} ended (status ${raw.statusCode ?? "none"}) before the route completed.`));
+    });
     return true;
   }
 }
