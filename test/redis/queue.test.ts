@@ -5,16 +5,16 @@ import request from "supertest";
 import { Redis } from "ioredis";
 import { createGeminiWebhooks, type AnyGeminiEvent, type GeminiWebhooksOptions, type WebhookContext } from "@gemini-webhooks/core";
 import { geminiWebhooks } from "@gemini-webhooks/express";
+import { redisStore } from "@gemini-webhooks/redis";
 import {
   bullmqQueue,
   createGeminiWorker,
   deserializeContext,
   jobIdFor,
-  redisStore,
   serializeContext,
   type GeminiBullmqQueue,
   type GeminiWorker,
-} from "@gemini-webhooks/redis";
+} from "@gemini-webhooks/redis/bullmq";
 import { SECRET, clock, signed } from "../core/helpers.js";
 import { describeRedis, startRedis, type RedisServer } from "./redis-server.js";
 
