@@ -1,22 +1,21 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-const pkg = (name: string, entry = "index") => fileURLToPath(new URL(`./packages/${name}/src/${entry}.ts`, import.meta.url));
+const src = (name: string, file: string) => fileURLToPath(new URL(`./packages/${name}/src/${file}.ts`, import.meta.url));
 const nest12 = (name: string) => fileURLToPath(new URL(`./test/nest12/node_modules/@nestjs/${name}`, import.meta.url));
 
 export default defineConfig({
   resolve: {
-    alias: {
-      "@gemini-webhooks/core": pkg("core"),
-      "@gemini-webhooks/express": pkg("express"),
-      "@gemini-webhooks/koa": pkg("koa"),
-      "@gemini-webhooks/next": pkg("next"),
-      "@gemini-webhooks/nestjs": pkg("nestjs"),
-      // a subpath before its package (the first matching alias wins)
-      "@gemini-webhooks/redis/bullmq": pkg("redis", "bullmq"),
-      "@gemini-webhooks/redis": pkg("redis"),
-      "@gemini-webhooks/testing": pkg("testing"),
-    },
+    // exact matches: "@gemini-webhooks/core" must not swallow "@gemini-webhooks/core/adapter"
+    alias: [
+      { find: /^@gemini-webhooks\/core\/adapter$/, replacement: src("core", "adapter") },
+      { find: /^@gemini-webhooks\/core\/node$/, replacement: src("core", "node") },
+      { find: /^@gemini-webhooks\/redis\/bullmq$/, replacement: src("redis", "bullmq") },
+      ...["core", "express", "koa", "next", "nestjs", "redis", "testing"].map((name) => ({
+        find: new RegExp(`^@gemini-webhooks/${name}$`),
+        replacement: src(name, "index"),
+      })),
+    ],
   },
   test: {
     testTimeout: 20_000,
