@@ -13,6 +13,10 @@ export function packageBuild(options: Options & { platform: "node" | "neutral" }
     sourcemap: false,
     minify: false,
     clean: true,
+    // Shared chunks for CJS too (tsup splits only ESM by default): with several entries (core's ".", "./adapter",
+    // "./node"), each CJS entry would otherwise carry its own copy of every class, and an error thrown by one
+    // entry would fail `instanceof` in another (a 413 from readNodeBody answered as a 500 in CommonJS apps).
+    splitting: true,
     target: "es2022",
     ...options,
   });
