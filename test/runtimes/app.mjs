@@ -1,9 +1,12 @@
 // The app every runtime serves (plain JavaScript: Node 20 runs it as is, Bun and Deno too, workerd bundled).
 //   POST /core   core's webhooks.fetch(request)
+//   *    /hono   a Hono app: app.all("/hono", geminiWebhooks(options)) from @gemini-webhooks/hono
 //   GET  /seen   what the handlers saw: [{ route, type, id, scheme }]
 //   GET  /runtime which runtime this is (so a test cannot pass on the wrong one)
 // Config comes from the runtime's environment: SECRET (v1), JWKS_URI + AUDIENCE (v1a and JWT).
 import { createGeminiWebhooks } from "@gemini-webhooks/core";
+import { geminiWebhooks } from "@gemini-webhooks/hono";
+import { Hono } from "hono";
 
 export function createApp(env) {
   const seen = [];
@@ -11,12 +14,16 @@ export function createApp(env) {
   const options = (route) => ({
     secret: env.SECRET,
     jwks: { uri: env.JWKS_URI, audience: env.AUDIENCE, issuer: env.ISSUER },
+    maxBodyBytes: 4096,
     logger: false,
     on: { "*": record(route) },
   });
   const core = createGeminiWebhooks(options("core"));
+  const hono = new Hono();
+  hono.all("/hono", geminiWebhooks(options("hono")));
   const routes = {
     "/core": (request) => core.fetch(request),
+    "/hono": (request) => hono.fetch(request),
     "/seen": () => Response.json(seen),
     "/runtime": () => Response.json(runtime()),
   };

@@ -10,7 +10,7 @@ const SECRET = generateSecret();
 let issuer: TestIssuer;
 
 beforeAll(async () => {
-  ensureBuilt("core");
+  ensureBuilt("core", "hono");
   issuer = await createTestIssuer({ audience: "runtime-matrix" });
 });
 afterAll(() => issuer?.close());
@@ -35,25 +35,35 @@ describe.each(RUNTIMES)("%s", (runtime) => {
     expect(await (await fetch(`${server.url}/runtime`)).json()).toMatch(new RegExp(`^${runtime}\\b`));
   });
 
-  it("core's fetch(): v1, v1a and JWT accepted, duplicates answered, tampered deliveries refused", async () => {
-    const v1 = signStatic({ event: event(`${runtime}-v1`), secret: SECRET });
-    const v1a = issuer.signV1a({ event: event(`${runtime}-v1a`) });
-    const jwt = issuer.signJwt({ event: event(`${runtime}-jwt`) });
-    expect(await post("/core", v1)).toEqual([200, "received"]);
-    expect(await post("/core", v1a)).toEqual([200, "received"]);
-    expect(await post("/core", jwt)).toEqual([200, "received"]);
-    expect(await post("/core", v1)).toEqual([200, "duplicate"]);
+  for (const route of ["core", "hono"] as const) {
+    it(`${route}: v1, v1a and JWT accepted, duplicates answered, tampered deliveries refused`, async () => {
+      const id = (kind: string) => `${runtime}-${route}-${kind}`;
+      const v1 = signStatic({ event: event(id("v1")), secret: SECRET });
+      const v1a = issuer.signV1a({ event: event(id("v1a")) });
+      const jwt = issuer.signJwt({ event: event(id("jwt")) });
+      expect(await post(`/${route}`, v1)).toEqual([200, "received"]);
+      expect(await post(`/${route}`, v1a)).toEqual([200, "received"]);
+      expect(await post(`/${route}`, jwt)).toEqual([200, "received"]);
+      expect(await post(`/${route}`, v1)).toEqual([200, "duplicate"]);
 
-    const forged = (d: Delivery, id: string): Delivery => ({ ...d, body: d.body.replace(`${runtime}-`, `${runtime}-forged-`), headers: { ...d.headers, "webhook-id": id } });
-    expect(await post("/core", forged(signStatic({ event: event(`${runtime}-t1`), secret: SECRET }), "t1"))).toEqual([400, "signature_mismatch"]);
-    expect(await post("/core", forged(issuer.signV1a({ event: event(`${runtime}-t2`) }), "t2"))).toEqual([400, "signature_mismatch"]);
-    expect(await post("/core", { ...jwt, body: jwt.body.replace(`${runtime}-jwt`, `${runtime}-forged`) })).toEqual([400, "body_mismatch"]);
+      const forged = (d: Delivery): Delivery => ({ ...d, body: d.body.replace(`${runtime}-`, `${runtime}-forged-`) });
+      expect(await post(`/${route}`, forged(signStatic({ event: event(id("t1")), secret: SECRET })))).toEqual([400, "signature_mismatch"]);
+      expect(await post(`/${route}`, forged(issuer.signV1a({ event: event(id("t2")) })))).toEqual([400, "signature_mismatch"]);
+      expect(await post(`/${route}`, forged(issuer.signJwt({ event: event(id("t3")) })))).toEqual([400, "body_mismatch"]);
+      const big = signStatic({ event: { ...event(id("big")), pad: "p".repeat(5000) }, secret: SECRET });
+      expect(await post(`/${route}`, big)).toEqual([413, "body_too_large"]);
 
-    const seen = (await (await fetch(`${server.url}/seen`)).json()) as { route: string; id: string; scheme: string }[];
-    expect(seen).toEqual([
-      { route: "core", type: "batch.succeeded", id: `${runtime}-v1`, scheme: "v1" },
-      { route: "core", type: "batch.succeeded", id: `${runtime}-v1a`, scheme: "v1a" },
-      { route: "core", type: "batch.succeeded", id: `${runtime}-jwt`, scheme: "jwt" },
-    ]);
+      const seen = (await (await fetch(`${server.url}/seen`)).json()) as { route: string }[];
+      expect(seen.filter((s) => s.route === route)).toEqual([
+        { route, type: "batch.succeeded", id: id("v1"), scheme: "v1" },
+        { route, type: "batch.succeeded", id: id("v1a"), scheme: "v1a" },
+        { route, type: "batch.succeeded", id: id("jwt"), scheme: "jwt" },
+      ]);
+    });
+  }
+
+  it("hono: other methods get 405 with allow: POST", async () => {
+    const res = await fetch(`${server.url}/hono`, { method: "PUT", body: "{}" });
+    expect([res.status, res.headers.get("allow"), ((await res.json()) as { error: { code: string } }).error.code]).toEqual([405, "POST", "method_not_allowed"]);
   });
 });

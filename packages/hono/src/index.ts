@@ -1,0 +1,42 @@
+import type { MiddlewareHandler } from "hono";
+import { bodyAlreadyParsed, closesConnection, readLimited, receive, resolveWebhooks, toResponse } from "@gemini-webhooks/core/adapter";
+import type { AnyGeminiEvent, GeminiWebhooks, GeminiWebhooksOptions, UserMetadata } from "@gemini-webhooks/core";
+
+/** The context variables the middleware sets: `c.get("geminiEvent")`. Use it in your app's `Variables`. */
+export interface GeminiVariables<M = UserMetadata> {
+  geminiEvent?: AnyGeminiEvent<M>;
+}
+
+/** A Hono middleware that verifies, dedupes and dispatches Gemini webhooks. */
+export type GeminiHonoMiddleware<M = UserMetadata> = MiddlewareHandler<{ Variables: GeminiVariables<M> }> & {
+  readonly webhooks: GeminiWebhooks<M>;
+};
+
+/**
+ * `app.post("/gemini-callback", geminiWebhooks({ secret, on }))` — Hono 4 on Node (@hono/node-server), Bun, Deno
+ * and Cloudflare Workers. Reads the raw body (maxBodyBytes, readTimeoutMs), answers with core's status and JSON,
+ * and sets `c.get("geminiEvent")` (a middleware before it sees it after `await next()`). Web-standard only.
+ */
+export function geminiWebhooks<M = UserMetadata>(optionsOrInstance: GeminiWebhooksOptions<M> | GeminiWebhooks<M>): GeminiHonoMiddleware<M> {
+  const webhooks = resolveWebhooks(optionsOrInstance);
+  const middleware: MiddlewareHandler<{ Variables: GeminiVariables<M> }> = async (c) => {
+    const request = c.req.raw;
+    const result = await receive(webhooks, {
+      method: request.method,
+      headers: request.headers,
+      body: () => {
+        if (request.bodyUsed) throw bodyAlreadyParsed("hono"); // c.req.json() or .text() ran before us
+        return readLimited(request, webhooks.maxBodyBytes, webhooks.readTimeoutMs);
+      },
+    });
+    if (result.event) c.set("geminiEvent", result.event);
+    const response = toResponse(result);
+    // 413/408 leave the rest of the body unread: close the connection (Node honours it; Bun, Deno, workerd manage their own).
+    if (closesConnection(result)) response.headers.set("connection", "close");
+    return response;
+  };
+  return Object.assign(middleware, { webhooks });
+}
+
+export { createGeminiWebhooks, WebhookVerificationError } from "@gemini-webhooks/core";
+export type { GeminiWebhooksOptions, GeminiWebhooks, AnyGeminiEvent } from "@gemini-webhooks/core";
