@@ -111,7 +111,17 @@ describe.each(versions)("%s", (_name, express) => {
     app.post("/gemini-callback", geminiWebhooks(base()));
     const r = await send(app, signed());
     expect([r.status, r.body.error.code]).toEqual([500, "configuration"]);
-    expect(r.body.error.message).toMatch(/captureRawBody|express\.raw/);
+    expect(r.body.error.message).toMatch(/captureRawBody/);
+  });
+
+  it("a global express.json() and express.raw() on the route: still 500 (the body is gone), the message names captureRawBody", async () => {
+    const app = express();
+    app.use(express.json());
+    app.post("/gemini-callback", express.raw({ type: "application/json" }), geminiWebhooks(base()));
+    const r = await send(app, signed());
+    expect([r.status, r.body.error.code]).toEqual([500, "configuration"]);
+    expect(r.body.error.message).toMatch(/express\.json\(\{ verify: captureRawBody \}\)/);
+    expect(r.body.error.message).not.toMatch(/add express\.raw|use express\.raw/i);
   });
 
   it("a hand-written reader that consumed the stream and kept nothing: 500 configuration, not a hang", async () => {

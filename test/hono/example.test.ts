@@ -1,0 +1,41 @@
+import type { AddressInfo } from "node:net";
+import { describe, expect, it } from "vitest";
+import { serve } from "@hono/node-server";
+import { allFixtures } from "@gemini-webhooks/testing";
+import { clock, SECRET, signed } from "../core/helpers.js";
+import { deliver, outcome } from "../support/http.js";
+
+// The runnable example (examples/hono/app.mjs) on Node, as its server.mjs serves it.
+const appPath = new URL("../../examples/hono/app.mjs", import.meta.url).href;
+
+describe("examples/hono", () => {
+  it("receives every event type; duplicates, forgeries and other methods answered; the rest of the app is unchanged", async () => {
+    const seen: string[] = [];
+    const { createApp } = (await import(appPath)) as { createApp: (o: unknown) => { fetch: (r: Request) => Response | Promise<Response> } };
+    const app = createApp({ secret: SECRET, now: clock(), logger: false, on: { "*": (e: { type: string }) => void seen.push(e.type) } });
+    let close!: () => Promise<void>;
+    const port = await new Promise<number>((resolve) => {
+      const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info: AddressInfo) => resolve(info.port));
+      close = () => new Promise((r) => server.close(() => r()));
+    });
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      for (const [i, ev] of allFixtures().entries()) {
+        const r = await deliver(`${base}/gemini-callback`, signed(ev, { id: `msg_${i}` }));
+        expect([r.status, r.body, r.headers["x-gemini-event"]]).toEqual([200, { status: "received" }, ev.type]);
+      }
+      expect(seen).toHaveLength(allFixtures().length);
+      const d = signed(allFixtures()[0], { id: "msg_0" });
+      expect(outcome(await deliver(`${base}/gemini-callback`, d))).toBe("duplicate");
+      const forged = await deliver(`${base}/gemini-callback`, { ...d, body: d.body.replace("}", ',"x":1}') });
+      expect([forged.status, outcome(forged)]).toEqual([400, "signature_mismatch"]);
+      const get = await deliver(`${base}/gemini-callback`, d, "GET");
+      expect([get.status, outcome(get), get.headers.allow]).toEqual([405, "method_not_allowed", "POST"]);
+      expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ ok: true });
+      const echo = await fetch(`${base}/echo`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"a":1}' });
+      expect(await echo.json()).toEqual({ youSent: { a: 1 } });
+    } finally {
+      await close();
+    }
+  });
+});
