@@ -12,3 +12,4 @@ export {
 } from "./queue.js";
 export { createGeminiWorker, geminiProcessor, type GeminiWorker, type GeminiWorkerOptions, type GeminiJobResult } from "./worker.js";
 export { jobIdFor, serializeContext, deserializeContext, type GeminiJobData, type SerializedContext } from "./job.js";
+export { redisDeadLetters, type RedisDeadLetters, type RedisDeadLettersOptions } from "./dead-letters.js";
