@@ -58,3 +58,11 @@ export async function startListen(args: string[], env: Record<string, string | u
   const info = JSON.parse(line!) as { listening: string; inspector?: string; forward?: string; secret?: string };
   return { ...cli, info, deliveries: () => cli.jsonLines().slice(1) };
 }
+
+/** Runs a CLI command to completion in this process. */
+export async function cliOnce(argv: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = capture();
+  const stderr = capture();
+  const code = await runCli(argv, { stdout, stderr, env });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
