@@ -40,7 +40,7 @@ beforeAll(async () => {
           }
         },
       },
-    } as Parameters<typeof geminiWebhooks>[0]),
+    }),
   );
   appServer = createServer(app).listen(0, "127.0.0.1");
   await once(appServer, "listening");

@@ -36,7 +36,7 @@ async function app(failures: number) {
           if (runs.length <= failures) throw new Error("database is down");
         },
       },
-    } as Parameters<typeof geminiWebhooks>[0]),
+    }),
   );
   return { url: `${await serve(createServer(a))}/gemini-callback`, runs };
 }

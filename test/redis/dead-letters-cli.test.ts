@@ -49,7 +49,7 @@ describeRedis("gemini-webhooks dead-letters", () => {
             if (failing) throw new Error("still down");
           },
         },
-      } as Parameters<typeof geminiWebhooks>[0]),
+      }),
     );
     app = createServer(a).listen(0, "127.0.0.1");
     await once(app, "listening");

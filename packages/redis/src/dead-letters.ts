@@ -1,6 +1,6 @@
 import { storeCommands, type RedisClientLike, type StoreCommands } from "./client.js";
 import { checkMs, withTimeout } from "./timeout.js";
-import type { DeadLetter, DeadLetterStore } from "./dead-letter-types.js";
+import type { DeadLetter, DeadLetterStore } from "@gemini-webhooks/core";
 
 export interface RedisDeadLettersOptions {
   /**

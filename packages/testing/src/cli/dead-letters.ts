@@ -1,4 +1,4 @@
-import type { RedisDeadLetters } from "@gemini-webhooks/redis";
+import type { DeadLetter } from "@gemini-webhooks/core";
 import { createSender, type AttemptReport } from "../sender.js";
 import { num, parse, secretOf, str, url as parseUrl } from "./args.js";
 import { CliError, colorsFor, paintStatus, plural, type CliIO } from "./output.js";
@@ -16,8 +16,6 @@ const OPTIONS = {
   timeout: { type: "string" },
   json: { type: "boolean" },
 } as const;
-
-type DeadLetter = Awaited<ReturnType<RedisDeadLetters["list"]>>[number];
 
 const ACTIONS = ["list", "replay", "delete"] as const;
 type Action = (typeof ACTIONS)[number];

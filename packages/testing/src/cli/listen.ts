@@ -77,12 +77,13 @@ export async function listen(args: string[], io: CliIO, showHelp: () => number, 
   secret ??= generateSecret();
 
   let failures = 0;
+  // the listener shows every outcome itself: core's log lines would only repeat them
+  const common = { secret, ...(jwks ? { jwks } : {}), logger: false, deadLetters: false } as const;
   const options: GeminiWebhooksOptions = forward
     ? // the app claims and dedupes: every retry must reach it
-      { secret, ...(jwks ? { jwks } : {}), idempotency: false }
+      { ...common, idempotency: false }
     : {
-        secret,
-        ...(jwks ? { jwks } : {}),
+        ...common,
         on: {
           "*": () => {
             if (failRate > 0 && Math.random() < failRate) {
@@ -95,7 +96,7 @@ export async function listen(args: string[], io: CliIO, showHelp: () => number, 
   const log = new DeliveryLog();
   const unsubscribe = log.subscribe((r) => io.stdout.write(json ? jsonLine(r) : textBlock(r, c, showHeaders)));
   const server = createServer(
-    createReceiver({ webhooks: createGeminiWebhooks(options), ...(forward ? { forward } : {}), log, onError: (e) => io.stderr.write(`listener error: ${(e as Error).message}\n`) }),
+    createReceiver({ webhooks: createGeminiWebhooks(options), ...(forward ? { forward } : {}), log }),
   );
   await listenOn(server, port, host, "--port");
   const addr = server.address() as AddressInfo;
