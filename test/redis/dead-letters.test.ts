@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { RedisTimeoutError, redisDeadLetters } from "@gemini-webhooks/redis";
-import { fixture } from "@gemini-webhooks/testing";
+import { createGeminiWebhooks, type GeminiWebhooksOptions } from "@gemini-webhooks/core";
+import { RedisTimeoutError, redisDeadLetters, redisStore } from "@gemini-webhooks/redis";
+import { fixture, generateSecret, signStatic } from "@gemini-webhooks/testing";
+import { until } from "../support/cli.js";
 import { CLIENT_KINDS, makeClient, type ClientKind, type TestClient } from "./clients.js";
 import { describeRedis, startRedis, type RedisServer } from "./redis-server.js";
 
@@ -112,5 +114,97 @@ describeRedis("redisDeadLetters against a real redis-server", () => {
     expect(() => redisDeadLetters({} as never)).toThrow(/redisDeadLetters\(client\): pass an ioredis client/);
     expect(() => redisDeadLetters({ set() {}, get() {}, eval() {}, defineCommand() {} } as never, { maxEntries: 0 })).toThrow(/maxEntries must be an integer ≥ 1/);
     expect(() => redisDeadLetters({ set() {}, get() {}, eval() {}, defineCommand() {} } as never, { timeoutMs: -1 })).toThrow(/timeoutMs/);
+  });
+});
+
+describeRedis("redisDeadLetters as createGeminiWebhooks' deadLetters", () => {
+  const SECRET = generateSecret();
+  let server: RedisServer;
+  const clients: TestClient[] = [];
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await server?.dispose();
+  });
+
+  /** `n` receivers (instances of one app) sharing one Redis for idempotency and dead letters. */
+  async function instances(n: number, prefix: string, opts: Partial<GeminiWebhooksOptions> = {}) {
+    const state = { down: true, runs: [] as string[] };
+    const list = [];
+    for (let i = 0; i < n; i++) {
+      const c = await makeClient(i % 2 ? "node-redis" : "ioredis", server.url);
+      clients.push(c);
+      list.push(
+        createGeminiWebhooks({
+          secret: SECRET,
+          logger: false,
+          idempotency: redisStore(c.client, { prefix: `${prefix}idem:` }),
+          deadLetters: redisDeadLetters(c.client, { prefix }),
+          on: {
+            "*": async (_e, ctx) => {
+              state.runs.push(ctx.webhookId);
+              if (state.down) throw new Error("database is down");
+            },
+          },
+          ...opts,
+        }),
+      );
+    }
+    return { list, state };
+  }
+  const deliver = (wh: ReturnType<typeof createGeminiWebhooks>, id: string) => wh.handle(signStatic({ event: fixture("batch.succeeded"), secret: SECRET, id }));
+
+  it("a failure on one instance is seen by the other; retries count; a later success anywhere removes it", async () => {
+    const { list: [a, b], state } = await instances(2, "g1:");
+    expect((await deliver(a!, "msg_1")).status).toBe(500);
+    const first = await until(async () => (await b!.deadLetters.list())[0], "the dead letter");
+    expect(first).toMatchObject({ id: "gemini:msg_1", attempts: 1, ctx: { webhookId: "msg_1", scheme: "v1" }, error: { message: "database is down", code: "handler_failed" } });
+    expect((await deliver(b!, "msg_1")).status).toBe(500); // Gemini's retry, to the other instance
+    await until(async () => (await a!.deadLetters.get("gemini:msg_1"))?.attempts === 2, "attempts 2");
+    state.down = false;
+    expect((await deliver(a!, "msg_1")).body).toEqual({ status: "received" });
+    await until(async () => (await b!.deadLetters.list()).length === 0, "the entry removed");
+  });
+
+  it("replay from two instances at once runs the handler once; the entry goes", async () => {
+    const { list: [a, b], state } = await instances(2, "g2:");
+    await deliver(a!, "msg_2");
+    await until(async () => (await b!.deadLetters.get("gemini:msg_2")) !== undefined, "the dead letter");
+    state.down = false;
+    state.runs.length = 0;
+    const results = await Promise.all([a!.deadLetters.replay("gemini:msg_2"), b!.deadLetters.replay("gemini:msg_2")]);
+    expect(state.runs).toEqual(["msg_2"]);
+    const said = results.map((r) => ("status" in r!.body ? r!.body.status : r!.body.error.code));
+    // one ran it; the other found it done or still running
+    expect(said.filter((w) => w === "received")).toHaveLength(1);
+    expect(["duplicate", "in_progress"]).toContain(said.find((w) => w !== "received"));
+    await until(async () => (await a!.deadLetters.list()).length === 0, "the entry removed");
+    // a replay after that finds nothing to run
+    expect(await b!.deadLetters.replay("gemini:msg_2")).toBeUndefined();
+    expect(state.runs).toEqual(["msg_2"]);
+  });
+
+  it("the dead-letter Redis down never blocks or changes the answer: it is logged", async () => {
+    const warnings: string[] = [];
+    const logger = { debug() {}, info() {}, warn: (m: string) => void warnings.push(m), error() {} };
+    const c = await makeClient("ioredis", server.url, { failFast: false });
+    clients.push(c);
+    const wh = createGeminiWebhooks({
+      secret: SECRET,
+      logger,
+      deadLetters: redisDeadLetters(c.client, { prefix: "g3:", timeoutMs: 200 }),
+      on: { "*": () => { throw new Error("boom"); } },
+    });
+    await server.stop();
+    try {
+      const result = await deliver(wh, "msg_3");
+      expect(result.status).toBe(500);
+      expect(result.body).toMatchObject({ error: { code: "handler_failed" } });
+      await until(() => warnings.find((w) => /dead_letters/.test(w)), "a dead_letters warning");
+    } finally {
+      await server.start();
+    }
   });
 });
