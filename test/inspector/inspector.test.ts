@@ -7,7 +7,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { geminiWebhooks } from "@gemini-webhooks/express";
 import { createSender, fixture, generateSecret } from "@gemini-webhooks/testing";
-import { startListen, until } from "../support/cli.js";
+import { startListen } from "../support/cli.js";
 
 // `listen --forward <app> --ui`: the inspector page in a real headless Chromium (Debian's `chromium`).
 const SECRET = generateSecret();
@@ -203,6 +203,5 @@ describe("the inspector (listen --ui)", { timeout: 60_000 }, () => {
     expect(await raw("/resend/1", { host: `127.0.0.1:${port}`, origin: `http://127.0.0.1:${port}`, "content-type": "text/plain" }, "POST")).toBe(415);
     const res = await fetch(l.info.inspector!);
     expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
-    await until(async () => (await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false)), "inspector reachable");
   });
 });
