@@ -95,7 +95,6 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
       req.on("close", () => streams.delete(res));
       return;
     }
-    if (path === "/deliveries" && req.method === "GET") return json(res, 200, log.all().map((r) => ({ ...r, resend: resender.check(r) })));
     const m = /^\/resend\/(\d+)$/.exec(path);
     if (m && req.method === "POST") {
       resend(req, res, Number(m[1])).catch(() => json(res, 500, { error: "resend failed to start" }));
