@@ -1,5 +1,6 @@
 import { generateSecret } from "../sign-static.js";
 import { num, parse } from "./args.js";
+import { deadLetters } from "./dead-letters.js";
 import { HELP } from "./help.js";
 import { listen } from "./listen.js";
 import { CliError, colorsFor, type CliIO } from "./output.js";
@@ -51,6 +52,8 @@ export async function runCli(argv: string[], io: CliIO, stop?: Promise<unknown>)
         return sign(rest, io, help("sign"));
       case "secret":
         return secret(rest, io, help("secret"));
+      case "dead-letters":
+        return await deadLetters(rest, io, help("dead-letters"));
       default:
         throw new CliError(`unknown command "${command}": use trigger, listen, sign or secret (gemini-webhooks --help)`);
     }
