@@ -1,19 +1,19 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
+const src = (name: string, file: string) => fileURLToPath(new URL(`./packages/${name}/src/${file}.ts`, import.meta.url));
 
 export default defineConfig({
   resolve: {
-    alias: {
-      "@gemini-webhooks/core": pkg("core"),
-      "@gemini-webhooks/express": pkg("express"),
-      "@gemini-webhooks/koa": pkg("koa"),
-      "@gemini-webhooks/next": pkg("next"),
-      "@gemini-webhooks/nestjs": pkg("nestjs"),
-      "@gemini-webhooks/redis": pkg("redis"),
-      "@gemini-webhooks/testing": pkg("testing"),
-    },
+    // exact matches: "@gemini-webhooks/core" must not swallow "@gemini-webhooks/core/adapter"
+    alias: [
+      { find: /^@gemini-webhooks\/core\/adapter$/, replacement: src("core", "adapter") },
+      { find: /^@gemini-webhooks\/core\/node$/, replacement: src("core", "node") },
+      ...["core", "express", "koa", "next", "nestjs", "redis", "testing"].map((name) => ({
+        find: new RegExp(`^@gemini-webhooks/${name}$`),
+        replacement: src(name, "index"),
+      })),
+    ],
   },
   test: {
     include: ["test/**/*.test.ts", "packages/*/test/**/*.test.ts"],

@@ -1,4 +1,9 @@
 import { packageBuild } from "../tsup.shared.js";
 
-// No node:* import: this package runs on web-standard runtimes (Edge, Workers, Bun, Deno) too.
-export default packageBuild({ platform: "neutral" });
+// The main entry and ./adapter import no node:* module: they run on web-standard runtimes (Edge, Workers,
+// Bun, Deno). ./node is the Node stream reader for the Node adapters.
+export default packageBuild({
+  platform: "neutral",
+  entry: { index: "src/index.ts", adapter: "src/adapter.ts", node: "src/node.ts" },
+  external: [/^node:/],
+});

@@ -1,14 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { _setCryptoBackend, createGeminiWebhooks } from "@gemini-webhooks/core";
+import { describe, expect, it } from "vitest";
+import { createGeminiWebhooks, webCryptoProvider } from "@gemini-webhooks/core";
 import { clock, NOW_S, SECRET, signed } from "./helpers.js";
 
 // The edge path: no process.getBuiltinModule, only Web Crypto.
 describe("Web Crypto backend (edge runtimes)", () => {
-  beforeAll(() => _setCryptoBackend("web"));
-  afterAll(() => _setCryptoBackend("auto"));
+  const crypto = webCryptoProvider();
   it("verifies, rejects tampering and rotates secrets exactly like the node:crypto path", async () => {
     const old = "whsec_" + Buffer.alloc(32, 3).toString("base64");
-    const wh = createGeminiWebhooks({ secret: [SECRET, old], now: clock(), idempotency: false, on: { "*": () => {} } });
+    const wh = createGeminiWebhooks({ crypto, secret: [SECRET, old], now: clock(), idempotency: false, on: { "*": () => {} } });
     expect((await wh.handle({ ...signed(), method: "POST" })).status).toBe(200);
     const r = await wh.handle({ ...signed(undefined, { secret: old }), method: "POST" });
     expect([r.status, r.ctx?.secretIndex]).toEqual([200, 1]);
@@ -17,7 +16,7 @@ describe("Web Crypto backend (edge runtimes)", () => {
     expect((await wh.handle({ ...signed(undefined, { timestamp: NOW_S - 1000 }), method: "POST" })).error?.code).toBe("timestamp_too_old");
   });
   it("the spec vector verifies on Web Crypto", async () => {
-    const wh = createGeminiWebhooks({ secret: SECRET, now: clock(1614265330) });
+    const wh = createGeminiWebhooks({ crypto, secret: SECRET, now: clock(1614265330) });
     const r = await wh.handle({
       body: '{"test": 2432232314}',
       headers: { "webhook-id": "msg_p5jXN8AQM9LWM0D4loKWxJek", "webhook-timestamp": "1614265330", "webhook-signature": "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=" },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { generateKeyPairSync } from "node:crypto";
-import { _setCryptoBackend, createGeminiWebhooks, type WebhookContext } from "@gemini-webhooks/core";
+import { webCryptoProvider, createGeminiWebhooks, type WebhookContext } from "@gemini-webhooks/core";
 import { createTestIssuer, signStatic, signV1a } from "@gemini-webhooks/testing";
 import { NOW_S, SECRET, answer, event, makeClock, post, receiver, useIssuer } from "./helpers.js";
 
@@ -188,17 +188,14 @@ describe("Standard Webhooks v1a (Ed25519 against the JWKS)", () => {
 
 describe("v1a and JWT on the Web Crypto backend (edge runtimes)", () => {
   it("verifies and rejects exactly like the node:crypto path", async () => {
-    _setCryptoBackend("web");
-    try {
-      const wh = receiver(issuer.current);
+    {
+      const wh = receiver(issuer.current, { crypto: webCryptoProvider() });
       const d = issuer.current.signV1a({ event: event(), timestamp: NOW_S });
       expect(answer(await wh.handle(post({ ...d, body: d.body.replace("my-bucket", "evil") })))).toEqual([400, "signature_mismatch"]);
       expect(answer(await wh.handle(post(d)))).toEqual([200, "received"]);
       const j = issuer.current.signJwt({ event: event(), timestamp: NOW_S, hashEncoding: "base64url" });
       expect(answer(await wh.handle(post({ ...j, body: j.body.replace("my-bucket", "evil") })))).toEqual([400, "body_mismatch"]);
       expect(answer(await wh.handle(post(j)))).toEqual([200, "received"]);
-    } finally {
-      _setCryptoBackend("auto");
     }
   });
 });

@@ -4,7 +4,7 @@ import { Readable } from "node:stream";
 import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { config, geminiPagesHandler, geminiWebhookHandler, type GeminiPagesHandler } from "@gemini-webhooks/next";
-import { _setCryptoBackend, createGeminiWebhooks, type GeminiWebhooksOptions } from "@gemini-webhooks/core";
+import { webCryptoProvider, createGeminiWebhooks, type GeminiWebhooksOptions } from "@gemini-webhooks/core";
 import { allFixtures } from "@gemini-webhooks/testing";
 import { clock, NOW_S, SECRET, signed } from "../core/helpers.js";
 
@@ -27,7 +27,6 @@ void pagesFits;
 void routeFits;
 
 describe("App Router: geminiWebhookHandler(request) => Response", () => {
-  afterEach(() => _setCryptoBackend("auto"));
 
   it("receives every catalog event, typed, and answers core's JSON", async () => {
     const seen: string[] = [];
@@ -128,8 +127,7 @@ describe("App Router: geminiWebhookHandler(request) => Response", () => {
   });
 
   it("works on Web Crypto alone (as on the Edge runtime)", async () => {
-    _setCryptoBackend("web");
-    const POST = geminiWebhookHandler(base({ on: { "*": () => {} } }));
+    const POST = geminiWebhookHandler(base({ crypto: webCryptoProvider(), on: { "*": () => {} } }));
     const d = signed(undefined, { id: "msg_edge" });
     expect((await answer(await POST(post(d)))).body).toEqual({ status: "received" });
     const tampered = await answer(await POST(post({ ...d, body: d.body.replace("b1", "b2") })));

@@ -41,6 +41,32 @@ export function parseEnvelope(bytes: Uint8Array): { type: string; data: Record<s
   return checkEnvelope(value);
 }
 
+/** Deepest nesting of objects and arrays an event may have: deeper input is refused, never a stack overflow. */
+export const MAX_JSON_DEPTH = 64;
+
+export function tooDeep(): WebhookVerificationError {
+  return new WebhookVerificationError("invalid_json", `The body nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels; a Gemini event never does.`);
+}
+
+/** Refuses values nested deeper than MAX_JSON_DEPTH (an iterative walk: no recursion on hostile input). */
+function checkDepth(root: unknown): void {
+  const stack: unknown[] = [root];
+  const depths: number[] = [0];
+  while (stack.length > 0) {
+    const v = stack.pop() as Record<string, unknown>;
+    const d = depths.pop()!;
+    if (d > MAX_JSON_DEPTH) throw tooDeep();
+    if (Array.isArray(v)) {
+      for (const x of v) if (x !== null && typeof x === "object") (stack.push(x), depths.push(d + 1));
+    } else {
+      for (const k in v) {
+        const x = v[k];
+        if (x !== null && typeof x === "object") (stack.push(x), depths.push(d + 1));
+      }
+    }
+  }
+}
+
 export function checkEnvelope(value: unknown): { type: string; data: Record<string, unknown> } & Record<string, unknown> {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new WebhookVerificationError("invalid_json", "The verified body is JSON but not an event object.");
@@ -53,5 +79,6 @@ export function checkEnvelope(value: unknown): { type: string; data: Record<stri
   else if (obj.data === null || typeof obj.data !== "object" || Array.isArray(obj.data)) {
     throw new WebhookVerificationError("invalid_json", 'The verified body\'s "data" is not an object.');
   }
+  checkDepth(obj);
   return obj as { type: string; data: Record<string, unknown> } & Record<string, unknown>;
 }

@@ -1,7 +1,8 @@
 /**
- * Crypto without a top-level `node:*` import: under Node (and Bun, Deno) `process.getBuiltinModule`
- * hands us `node:crypto`, the fast, synchronous path; anywhere else (Next.js Edge, Workers) Web Crypto
- * is used, with every key imported once and cached.
+ * The crypto backends, as stripe-node's CryptoProvider: `nodeCryptoProvider()` (node:crypto, reached with
+ * `process.getBuiltinModule`, never a top-level import: the fast, synchronous path under Node, Bun and Deno)
+ * and `webCryptoProvider()` (Web Crypto: Next.js Edge, Workers), every key imported once. A receiver takes
+ * one as its `crypto` option; the default is Node's where it exists, else Web Crypto.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -23,15 +24,6 @@ let nodeCrypto: NodeCrypto | undefined | null = null;
 function node(): NodeCrypto | undefined {
   if (nodeCrypto === null) nodeCrypto = loadNodeCrypto();
   return nodeCrypto;
-}
-
-/** For tests: force the Web Crypto path (as on an edge runtime) or go back to auto-detection. */
-export function _setCryptoBackend(backend: "auto" | "web"): void {
-  nodeCrypto = backend === "web" ? undefined : null;
-}
-
-export function usingNodeCrypto(): boolean {
-  return node() !== undefined;
 }
 
 const encoder = new TextEncoder();
@@ -90,68 +82,73 @@ export function timingSafeEqualString(a: string, b: string): boolean {
   return diff === 0;
 }
 
-/** An HMAC-SHA256 key, prepared once at construction. */
-export class HmacKey {
-  private nodeKey: unknown;
-  private webKey: Promise<CryptoKey> | undefined;
-  constructor(readonly raw: Uint8Array) {
-    const nc = node();
-    if (nc) this.nodeKey = nc.createSecretKey(raw);
-  }
-
-  /** base64(HMAC-SHA256(key, prefix || body)): sync under Node, a promise elsewhere. */
-  sign(prefix: string, body: Uint8Array): string | Promise<string> {
-    const nc = node();
-    if (nc) {
-      const key = (this.nodeKey ??= nc.createSecretKey(this.raw)) as import("node:crypto").KeyObject;
-      return nc.createHmac("sha256", key).update(prefix).update(body).digest("base64");
-    }
-    this.webKey ??= crypto.subtle.importKey(
-      "raw",
-      this.raw as BufferSource,
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign"],
-    );
-    const data = concatBytes(utf8(prefix), body);
-    return this.webKey
-      .then((k) => crypto.subtle.sign("HMAC", k, data as BufferSource))
-      .then((sig) => bytesToBase64(new Uint8Array(sig)));
-  }
+/** An HMAC-SHA256 key, prepared once at construction: `sign` gives base64(HMAC(key, prefix || body)). */
+export interface HmacSigner {
+  sign(prefix: string, body: Uint8Array): string | Promise<string>;
 }
 
-/** SHA-256 of bytes. */
-export async function sha256(data: Uint8Array): Promise<Uint8Array> {
+/** An Ed25519 public key, imported once. */
+export interface Ed25519Verifier {
+  verify(data: Uint8Array, signature: Uint8Array): boolean | Promise<boolean>;
+}
+
+/** What a receiver needs from a crypto library. Synchronous results cost no extra tick on the hot path. */
+export interface CryptoProvider {
+  readonly name: string;
+  hmacKey(raw: Uint8Array): HmacSigner;
+  /** `x`: the JWK's base64url public key. Throws when it is not an Ed25519 key. */
+  ed25519Key(x: string): Ed25519Verifier;
+  sha256(data: Uint8Array): Uint8Array | Promise<Uint8Array>;
+}
+
+/** node:crypto; undefined where the runtime has none. */
+export function nodeCryptoProvider(): CryptoProvider | undefined {
   const nc = node();
-  if (nc) return new Uint8Array(nc.createHash("sha256").update(data).digest());
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", data as BufferSource));
+  if (!nc) return undefined;
+  const hash = (nc as { hash?: (alg: string, data: Uint8Array, enc: "buffer") => Uint8Array }).hash;
+  return {
+    name: "node",
+    hmacKey(raw) {
+      const key = nc.createSecretKey(raw);
+      return { sign: (prefix, body) => nc.createHmac("sha256", key).update(prefix).update(body).digest("base64") };
+    },
+    ed25519Key(x) {
+      const key = nc.createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x }, format: "jwk" });
+      return { verify: (data, signature) => nc.verify(null, data, key, signature) };
+    },
+    sha256: hash ? (data) => hash("sha256", data, "buffer") : (data) => new Uint8Array(nc.createHash("sha256").update(data).digest()),
+  };
 }
 
-/** An Ed25519 public key from a JWK, imported once. */
-export class Ed25519Key {
-  private nodeKey: unknown;
-  private webKey: Promise<CryptoKey> | undefined;
-  constructor(readonly jwk: { kty: string; crv: string; x: string; kid?: string }) {
-    const nc = node();
-    if (nc) this.nodeKey = nc.createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x }, format: "jwk" });
-  }
+/** Web Crypto (crypto.subtle), available on every runtime; each key is imported once. */
+export function webCryptoProvider(): CryptoProvider {
+  const subtle = globalThis.crypto.subtle;
+  return {
+    name: "web",
+    hmacKey(raw) {
+      const key = subtle.importKey("raw", raw as BufferSource, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+      key.catch(() => undefined);
+      return {
+        sign: async (prefix, body) => bytesToBase64(new Uint8Array(await subtle.sign("HMAC", await key, concatBytes(utf8(prefix), body) as BufferSource))),
+      };
+    },
+    ed25519Key(x) {
+      if (!/^[A-Za-z0-9_-]{43}$/.test(x)) throw new TypeError("not an Ed25519 public key");
+      const key = subtle.importKey("jwk", { kty: "OKP", crv: "Ed25519", x }, { name: "Ed25519" }, false, ["verify"]);
+      key.catch(() => undefined);
+      return { verify: async (data, signature) => subtle.verify("Ed25519", await key, signature as BufferSource, data as BufferSource) };
+    },
+    sha256: async (data) => new Uint8Array(await subtle.digest("SHA-256", data as BufferSource)),
+  };
+}
 
-  verify(data: Uint8Array, signature: Uint8Array): boolean | Promise<boolean> {
-    const nc = node();
-    if (nc) {
-      const key = (this.nodeKey ??= nc.createPublicKey({
-        key: { kty: this.jwk.kty, crv: this.jwk.crv, x: this.jwk.x },
-        format: "jwk",
-      })) as import("node:crypto").KeyObject;
-      return nc.verify(null, data, key, signature);
-    }
-    this.webKey ??= crypto.subtle.importKey(
-      "jwk",
-      { kty: this.jwk.kty, crv: this.jwk.crv, x: this.jwk.x },
-      { name: "Ed25519" },
-      false,
-      ["verify"],
-    );
-    return this.webKey.then((k) => crypto.subtle.verify("Ed25519", k, signature as BufferSource, data as BufferSource));
-  }
+let fallback: CryptoProvider | undefined;
+/** Node's crypto where the runtime has it, else Web Crypto. */
+export function defaultCryptoProvider(): CryptoProvider {
+  return (fallback ??= nodeCryptoProvider() ?? webCryptoProvider());
+}
+
+export function isCryptoProvider(v: unknown): v is CryptoProvider {
+  const p = v as CryptoProvider;
+  return typeof v === "object" && v !== null && typeof p.hmacKey === "function" && typeof p.ed25519Key === "function" && typeof p.sha256 === "function";
 }

@@ -1,4 +1,6 @@
 import type { AnyGeminiEvent } from "./events.js";
+import { GeminiWebhooksConfigError } from "./errors.js";
+import type { Observation } from "./hooks.js";
 import type { HandlerMap, WebhookContext, WebhookHandler } from "./types.js";
 
 /** Handlers per event type, `"*"` for all. Several handlers per type run concurrently; all must settle. */
@@ -16,7 +18,8 @@ export class Dispatcher {
   }
 
   add(type: string, handler: WebhookHandler<any>): () => void {
-    if (typeof handler !== "function") throw new TypeError(`on("${type}", …): the handler must be a function`);
+    if (typeof type !== "string" || type === "") throw new GeminiWebhooksConfigError("on", "on(type, handler): type must be an event type such as \"batch.succeeded\", or \"*\".");
+    if (typeof handler !== "function") throw new GeminiWebhooksConfigError("on", `on("${type}", …): the handler must be a function.`);
     const list = this.handlers.get(type) ?? [];
     list.push(handler);
     this.handlers.set(type, list);
@@ -36,14 +39,17 @@ export class Dispatcher {
     return own.concat(all);
   }
 
-  /** Runs every handler for the event; rejects (after all settle) if any threw. */
-  async dispatch(event: AnyGeminiEvent<any>, ctx: WebhookContext, list = this.handlersFor(event.type)): Promise<number> {
+  /** Runs every handler for the event (each inside the observers' wrappers); rejects (after all settle) if any threw. */
+  async dispatch(event: AnyGeminiEvent<any>, ctx: WebhookContext, list = this.handlersFor(event.type), obs?: Observation): Promise<number> {
     if (list.length === 0) return 0;
+    const call = obs?.wraps
+      ? (h: WebhookHandler<any>, index: number) => obs.handler({ event, ctx, index, name: h.name || "anonymous" }, async () => h(event, ctx))
+      : async (h: WebhookHandler<any>) => h(event, ctx);
     if (list.length === 1) {
-      await list[0]!(event, ctx);
+      await call(list[0]!, 0);
       return 1;
     }
-    const results = await Promise.allSettled(list.map(async (h) => h(event, ctx)));
+    const results = await Promise.allSettled(list.map((h, i) => call(h, i)));
     const errors = results.filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason);
     if (errors.length === 1) throw errors[0];
     if (errors.length > 1) throw new AggregateError(errors, `${errors.length} handlers for ${event.type} failed`);

@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   "keys_unavailable",
   "store_unavailable",
   "configuration",
+  "body_timeout",
 ] as const;
 
 export type WebhookErrorCode = (typeof ERROR_CODES)[number];
@@ -40,9 +41,11 @@ export const ERROR_STATUS: { readonly [C in WebhookErrorCode]: number } = {
   keys_unavailable: 503,
   store_unavailable: 503,
   configuration: 500,
+  body_timeout: 408,
 };
 
-export type SignatureScheme = "v1" | "v1a" | "jwt";
+/** How a delivery was authenticated: a signature scheme, or `"reconcile"` for an event found by reconciliation. */
+export type SignatureScheme = "v1" | "v1a" | "jwt" | "reconcile";
 
 /**
  * Raised by `verify` (and reported by `handle`) with a stable `code` and the HTTP `status` to answer.
@@ -68,9 +71,37 @@ export class WebhookVerificationError extends Error {
   }
 }
 
-/** Thrown at construction for a bad option: a startup error, never a per-request one. */
+/**
+ * Thrown at construction for a bad option: a startup error, never a per-request one. Every configuration
+ * mistake is this one class, with `code` "configuration" and the `option` at fault.
+ */
 export class GeminiWebhooksConfigError extends Error {
   override readonly name = "GeminiWebhooksConfigError";
+  readonly code = "configuration" as const;
+  /** The option at fault, e.g. "secret", "jwks.uri", "idempotency". */
+  readonly option: string;
+
+  constructor(option: string, message: string) {
+    super(message);
+    this.option = option;
+  }
+}
+
+const UNCONFIGURED = new WeakSet<WebhookVerificationError>();
+
+/**
+ * 400 `unsupported_signature` for a delivery in a scheme this receiver is not configured for: the message
+ * names the option to add. Marked so the receiver logs one warning per scheme (forged input included: it
+ * must never look like a 5xx misconfiguration).
+ */
+export function unconfigured(scheme: SignatureScheme, message: string): WebhookVerificationError {
+  const e = new WebhookVerificationError("unsupported_signature", message, { scheme });
+  UNCONFIGURED.add(e);
+  return e;
+}
+
+export function isUnconfigured(e: unknown): boolean {
+  return e instanceof WebhookVerificationError && UNCONFIGURED.has(e);
 }
 
 export function isWebhookVerificationError(e: unknown): e is WebhookVerificationError {

@@ -1,4 +1,6 @@
-export { createGeminiWebhooks, isGeminiWebhooks, resolveWebhooks, toResponse, errorResponse, type GeminiWebhooks, type ClaimedDelivery, type Begun } from "./create.js";
+// What users call. Adapter plumbing lives on the subpaths: @gemini-webhooks/core/adapter (any runtime) and
+// @gemini-webhooks/core/node (Node streams).
+export { createGeminiWebhooks, type GeminiWebhooks, type ClaimedDelivery, type Begun } from "./create.js";
 export {
   GEMINI_EVENT_CATALOG,
   GEMINI_EVENT_TYPES,
@@ -30,8 +32,6 @@ export {
   type WebhookErrorCode,
   type SignatureScheme,
 } from "./errors.js";
-export { readWebhookHeaders, type HeadersInput, type WebhookHeaders } from "./headers.js";
-export { parseSignatureHeader, type ParsedSignatureHeader } from "./signature-header.js";
 export {
   memoryStore,
   DEFAULT_DONE_TTL_MS,
@@ -41,9 +41,12 @@ export {
   type MemoryStore,
   type MemoryStoreOptions,
 } from "./store.js";
-export { readLimited, concatChunks } from "./read-limited.js";
-export { toBytes } from "./body.js";
-export { _setCryptoBackend } from "./crypto.js";
+export { memoryDeadLetters, type DeadLetter, type DeadLetterInput, type DeadLetterStore, type MemoryDeadLettersOptions } from "./dead-letters.js";
+export type { DeadLetterDesk } from "./dead-letter-desk.js";
+export { consoleLogger } from "./logging.js";
+export { nodeCryptoProvider, webCryptoProvider, type CryptoProvider, type HmacSigner, type Ed25519Verifier } from "./crypto.js";
+export { decodeSecret } from "./secret.js";
+export type { HeadersInput } from "./headers.js";
 export type {
   WebhookContext,
   WebhookHandler,
@@ -56,6 +59,11 @@ export type {
   WebhookResponseBody,
   HandleResult,
   VerifiedDelivery,
+  ProcessContext,
+  WebhookLogger,
+  WebhookHooks,
+  DeliveryObserver,
+  HandlerRunInfo,
 } from "./types.js";
 /** Google's JWKS, the default `jwks.uri`. */
 export { DEFAULT_JWKS_URI as GOOGLE_JWKS_URI } from "./dynamic/options.js";

@@ -1,3 +1,5 @@
+import { GeminiWebhooksConfigError } from "./errors.js";
+
 /** The answer to a claim: first time seen, being processed right now, or already processed. */
 export type ClaimResult = "new" | "in_progress" | "done";
 
@@ -10,6 +12,15 @@ export interface IdempotencyStore {
   claim(key: string): ClaimResult | Promise<ClaimResult>;
   complete(key: string): void | Promise<void>;
   release(key: string): void | Promise<void>;
+  /** Extends this process's in-progress claim by a new lease (called while handlers run). */
+  renew?(key: string): void | Promise<void>;
+  /** How long an in-progress claim lasts without renewal, ms (default assumed: 60 s). */
+  readonly leaseMs?: number;
+  /** How long a processed id is remembered, ms (default assumed: 25 h). */
+  readonly doneTtlMs?: number;
+  /** Shared small values (e.g. the reconciler's checkpoint). */
+  get?(key: string): string | undefined | Promise<string | undefined>;
+  set?(key: string, value: string, ttlMs: number): void | Promise<void>;
 }
 
 export interface MemoryStoreOptions {
@@ -31,6 +42,11 @@ export interface MemoryStore extends IdempotencyStore {
   claim(key: string): ClaimResult;
   complete(key: string): void;
   release(key: string): void;
+  renew(key: string): void;
+  readonly leaseMs: number;
+  readonly doneTtlMs: number;
+  get(key: string): string | undefined;
+  set(key: string, value: string, ttlMs: number): void;
   /** Ids currently remembered (processing or done). */
   readonly size: number;
   clear(): void;
@@ -41,8 +57,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const doneTtlMs = options.doneTtlMs ?? DEFAULT_DONE_TTL_MS;
   const now = options.now ?? Date.now;
-  if (!(maxEntries >= 1)) throw new RangeError("memoryStore: maxEntries must be at least 1");
-  if (!(leaseMs >= 1) || !(doneTtlMs >= 1)) throw new RangeError("memoryStore: leaseMs and doneTtlMs must be at least 1");
+  for (const [name, v] of [["maxEntries", maxEntries], ["leaseMs", leaseMs], ["doneTtlMs", doneTtlMs]] as const) {
+    if (typeof v !== "number" || !(v >= 1)) throw new GeminiWebhooksConfigError(`memoryStore.${name}`, `memoryStore: ${name} must be a number ≥ 1.`);
+  }
+  if (typeof now !== "function") throw new GeminiWebhooksConfigError("memoryStore.now", "memoryStore: now must be a function returning epoch ms.");
   // Times are kept relative to a base a little in the past, so they stay small integers (V8 Smis: no heap
   // number per entry) for weeks of uptime; past that they are ordinary numbers, still exact.
   const base = now() - 2 ** 29;
@@ -92,6 +110,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       return this.head < this.keys.length ? this.exp[this.head]! - this.ttl : Infinity;
     }
   }
+  // small shared values (checkpoints), bounded
+  const values = new Map<string, { value: string; until: number }>();
   let leases = new Fifo(leaseMs);
   let dones = new Fifo(doneTtlMs);
 
@@ -126,6 +146,29 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     release(key) {
       const v = map.get(key);
       if (v !== undefined && v < 0) map.delete(key);
+    },
+    renew(key) {
+      const v = map.get(key);
+      if (v === undefined || v > 0) return; // not in progress (completed, released or expired)
+      const expiry = clock() + leaseMs;
+      map.set(key, -expiry);
+      leases.push(key, expiry);
+    },
+    leaseMs,
+    doneTtlMs,
+    get(key) {
+      const e = values.get(key);
+      if (e === undefined) return undefined;
+      if (e.until <= now()) {
+        values.delete(key);
+        return undefined;
+      }
+      return e.value;
+    },
+    set(key, value, ttlMs) {
+      values.delete(key);
+      values.set(key, { value, until: now() + ttlMs });
+      if (values.size > 1024) values.delete(values.keys().next().value!);
     },
     get size() {
       return map.size;

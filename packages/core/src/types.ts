@@ -1,11 +1,17 @@
 import type { AnyGeminiEvent, GeminiEventOf, GeminiEventType, GeminiWebhookEvent, UserMetadata } from "./events.js";
 import type { SignatureScheme, WebhookErrorCode, WebhookVerificationError } from "./errors.js";
 import type { HeadersInput } from "./headers.js";
+import type { CryptoProvider } from "./crypto.js";
+import type { DeadLetterStore } from "./dead-letters.js";
 import type { IdempotencyStore } from "./store.js";
 
 /** What every handler receives beside the event. */
 export interface WebhookContext {
-  /** `webhook-id` (JWT scheme: `webhook-id`, else the `jti`, else the SHA-256 of the token). */
+  /**
+   * The delivery's id, from signed material only: `webhook-id` (v1, v1a: it is inside the signed string);
+   * JWT: the `jti`, else the SHA-256 (hex) of the token's signing input. Safe to use as your own
+   * idempotency key. Reconciliation: the job's name.
+   */
   webhookId: string;
   /** `webhook-timestamp` (JWT scheme without it: `iat`). */
   timestamp: Date;
@@ -33,7 +39,7 @@ export type HandlerMap<M = UserMetadata> = {
 
 export interface ErrorContext {
   /** Where it failed. */
-  stage: "verify" | "store" | "handler" | "queue" | "complete";
+  stage: "verify" | "store" | "handler" | "queue" | "complete" | "read" | "hook" | "dead_letters";
   webhookId?: string;
   event?: AnyGeminiEvent;
   code?: WebhookErrorCode;
@@ -68,6 +74,40 @@ export interface WebhookQueue {
   enqueue(event: AnyGeminiEvent, ctx: WebhookContext): Promise<void>;
 }
 
+/** Anything with these four methods: console, pino, winston, Nest's Logger. */
+export interface WebhookLogger {
+  debug(message: string, ...rest: unknown[]): unknown;
+  info(message: string, ...rest: unknown[]): unknown;
+  warn(message: string, ...rest: unknown[]): unknown;
+  error(message: string, ...rest: unknown[]): unknown;
+}
+
+/** What a hook learns about one handler run. */
+export interface HandlerRunInfo {
+  event: AnyGeminiEvent;
+  ctx: WebhookContext;
+  /** Position among the handlers this event reaches. */
+  index: number;
+  /** The handler function's name ("anonymous" when it has none). */
+  name: string;
+}
+
+/** Hears what happens to one delivery. Every method is optional; one that throws is logged and ignored. */
+export interface DeliveryObserver {
+  /** Verification passed (for process() and replays: the event was accepted). */
+  verified?(event: AnyGeminiEvent, ctx: WebhookContext): void;
+  /** Wraps one handler run: call run() once and return its promise (e.g. inside an active span). */
+  handler?<T>(info: HandlerRunInfo, run: () => Promise<T>): Promise<T>;
+  /** The delivery's answer; called once. */
+  end?(result: HandleResult): void;
+}
+
+/** The lifecycle seam (filled by @gemini-webhooks/otel): no telemetry library in core. */
+export interface WebhookHooks {
+  /** A delivery starts (an HTTP delivery, process(), or a dead-letter replay). */
+  onDelivery?(start: { startedAt: number }): DeliveryObserver | void;
+}
+
 export interface GeminiWebhooksOptions<M = UserMetadata> {
   /** `whsec_…` signing secret(s) of a static webhook; several during a rotation grace period. */
   secret?: string | readonly string[] | undefined;
@@ -89,6 +129,21 @@ export interface GeminiWebhooksOptions<M = UserMetadata> {
   ack?: "handled" | "immediate";
   /** Durable mode: enqueue instead of running handlers in the request. */
   queue?: WebhookQueue;
+  /** Where the receiver logs: console (default, level warn), pino, winston…; `false` silences it. */
+  logger?: WebhookLogger | false;
+  /** Lifecycle hooks (telemetry): one object or several. */
+  hooks?: WebhookHooks | readonly WebhookHooks[];
+  /** Where failed deliveries are kept (default: a bounded in-memory list); `false`: not kept. */
+  deadLetters?: DeadLetterStore | false;
+  /**
+   * What the idempotency key is: "delivery" (default: the delivery's signed id) or "event" (event type +
+   * job id, so one job outcome runs once whichever webhook or reconciliation brought it).
+   */
+  dedupeBy?: "delivery" | "event";
+  /** Longest wait for the whole request body (adapters that read a stream answer 408 past it). Default 30 s. */
+  readTimeoutMs?: number;
+  /** The crypto backend (default: node:crypto where the runtime has it, else Web Crypto). */
+  crypto?: CryptoProvider;
 }
 
 /** The raw request, framework-neutral. */
@@ -102,6 +157,15 @@ export interface WebhookRequest {
 export type WebhookResponseBody =
   | { status: "received" | "ignored" | "duplicate" }
   | { error: { code: WebhookErrorCode; message: string } };
+
+/** An event that did not come over HTTP (reconciliation, a replay), for `process()`. */
+export interface ProcessContext {
+  /** Its id (reconciliation: the job's name). */
+  webhookId: string;
+  scheme: SignatureScheme;
+  /** When it happened. Default: now. */
+  timestamp?: Date;
+}
 
 export interface HandleResult<M = UserMetadata> {
   status: number;

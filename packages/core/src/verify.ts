@@ -1,7 +1,7 @@
-import { timingSafeEqualString, type HmacKey } from "./crypto.js";
+import { timingSafeEqualString, type HmacSigner } from "./crypto.js";
 import { checkEnvelope, parseEnvelope } from "./body.js";
 import type { DynamicVerifier } from "./dynamic/index.js";
-import { WebhookVerificationError } from "./errors.js";
+import { unconfigured, WebhookVerificationError } from "./errors.js";
 import type { GeminiWebhookEvent } from "./events.js";
 import type { WebhookHeaders } from "./headers.js";
 import { parseSignatureHeader } from "./signature-header.js";
@@ -11,7 +11,7 @@ const TIMESTAMP = /^\d{1,15}$/;
 const MAX_ID_LENGTH = 256;
 
 export interface VerifierState {
-  secrets: HmacKey[];
+  secrets: HmacSigner[];
   dynamic: DynamicVerifier | undefined;
   toleranceSeconds: number;
   now: () => number;
@@ -23,7 +23,7 @@ function missing(name: string): WebhookVerificationError {
 }
 
 /** Checks `webhook-timestamp` syntax and the replay window (both directions, edge inclusive). */
-export function checkTimestamp(value: string, state: VerifierState, scheme: "v1" | "v1a" | "jwt"): Date {
+export function checkTimestamp(value: string, state: Pick<VerifierState, "now" | "toleranceSeconds">, scheme: "v1" | "v1a" | "jwt"): Date {
   if (!TIMESTAMP.test(value)) {
     throw new WebhookVerificationError("invalid_header", "webhook-timestamp must be whole seconds since the epoch (1 to 15 digits).", { scheme });
   }
@@ -41,8 +41,9 @@ export function checkTimestamp(value: string, state: VerifierState, scheme: "v1"
 
 function checkId(id: string | undefined): string {
   if (id === undefined) throw missing("webhook-id");
-  if (id.length === 0 || id.length > MAX_ID_LENGTH || /[\s\x00-\x1f]/.test(id)) {
-    throw new WebhookVerificationError("invalid_header", `webhook-id must be 1 to ${MAX_ID_LENGTH} visible characters.`);
+  // visible ASCII only: a header is read as latin1 while the signed string is UTF-8, so anything else can never verify
+  if (id.length === 0 || id.length > MAX_ID_LENGTH || !/^[\x21-\x7e]+$/.test(id)) {
+    throw new WebhookVerificationError("invalid_header", `webhook-id must be 1 to ${MAX_ID_LENGTH} visible ASCII characters.`);
   }
   return id;
 }
@@ -54,7 +55,7 @@ export async function verifyDelivery(h: WebhookHeaders, body: Uint8Array, state:
 
   if (parsed.kind === "jwt") {
     if (!state.dynamic) {
-      throw new WebhookVerificationError("configuration", "A JWT-signed (dynamic) delivery arrived but the receiver has no jwks option. Add jwks: { audience: \"…\" } to accept dynamic webhooks.", { scheme: "jwt" });
+      throw unconfigured("jwt", 'A JWT-signed (dynamic) delivery arrived but this receiver does not accept dynamic webhooks: add jwks: { audience: "…" } to accept it.');
     }
     const r = await state.dynamic.verifyJwt({ token: parsed.token, headers: h, body });
     const event = checkEnvelope(r.event) as GeminiWebhookEvent;
@@ -67,7 +68,8 @@ export async function verifyDelivery(h: WebhookHeaders, body: Uint8Array, state:
         ...(r.keyId !== undefined ? { keyId: r.keyId } : {}),
         claims: r.claims,
         rawBody: body,
-        idempotencyKey: `${state.namespace}:${r.webhookId}`,
+        // its own key space: a JWT can never occupy, complete or release a v1/v1a delivery's id
+        idempotencyKey: `${state.namespace}:jwt:${r.webhookId}`,
       },
     };
   }
@@ -105,9 +107,9 @@ export async function verifyDelivery(h: WebhookHeaders, body: Uint8Array, state:
   }
   if (!triedV1 && !triedV1a) {
     if (parsed.v1.length > 0) {
-      throw new WebhookVerificationError("configuration", "A v1 (HMAC) signed delivery arrived but no secret is configured. Set the secret option to the webhook's \"whsec_…\" signing secret.", { scheme: "v1" });
+      throw unconfigured("v1", 'A v1 (HMAC) signed delivery arrived but this receiver has no secret: set the secret option to the static webhook\'s "whsec_…" signing secret to accept it.');
     }
-    throw new WebhookVerificationError("configuration", "A v1a (Ed25519) signed delivery arrived but the receiver has no jwks option. Add jwks: {} (Google's JWKS is the default) to accept dynamic webhooks.", { scheme: "v1a" });
+    throw unconfigured("v1a", "A v1a (Ed25519) signed delivery arrived but this receiver does not accept dynamic webhooks: add jwks: {} (Google's JWKS is the default) to accept it.");
   }
   const n = state.secrets.length;
   const tried = [

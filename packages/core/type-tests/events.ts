@@ -25,7 +25,7 @@ const wh = createGeminiWebhooks<{ team: string }>({
     },
     "batch.succeeded": (event, ctx) => {
       const uri: string = event.data.output_file_uri;
-      const scheme: "v1" | "v1a" | "jwt" = ctx.scheme;
+      const scheme: "v1" | "v1a" | "jwt" | "reconcile" = ctx.scheme;
       const team: string | undefined = event.user_metadata?.team;
       // @ts-expect-error user_metadata is narrowed to { team: string }
       event.user_metadata?.project;

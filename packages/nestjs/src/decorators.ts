@@ -1,5 +1,6 @@
 import { createParamDecorator, HttpException, type ExecutionContext } from "@nestjs/common";
-import { errorResponse, type AnyGeminiEvent, type GeminiEventOf, type GeminiEventType, type WebhookContext } from "@gemini-webhooks/core";
+import type { AnyGeminiEvent, GeminiEventOf, GeminiEventType, WebhookContext } from "@gemini-webhooks/core";
+import { errorResponse } from "@gemini-webhooks/core/adapter";
 import { deliveryOf, type DeliveryState } from "./state.js";
 import { ON_GEMINI_EVENT } from "./tokens.js";
 

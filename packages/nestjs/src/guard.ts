@@ -1,8 +1,7 @@
-import { HttpException, Inject, Injectable, Optional, type CanActivate, type ExecutionContext } from "@nestjs/common";
+import { HttpException, Inject, Injectable, type CanActivate, type ExecutionContext } from "@nestjs/common";
 import { HttpAdapterHost } from "@nestjs/core";
-import { errorResponse, type GeminiWebhooks, type HandleResult } from "@gemini-webhooks/core";
-import { rawBodyMissing, rawBodyOf, type NestRequestLike } from "./raw-body.js";
-import { GEMINI_WEBHOOKS_REPORT, reporter, type Report } from "./report.js";
+import type { GeminiWebhooks, HandleResult } from "@gemini-webhooks/core";
+import { rawBodyOf, type NestRequestLike } from "./raw-body.js";
 import { setDelivery } from "./state.js";
 import { GEMINI_WEBHOOKS } from "./tokens.js";
 
@@ -19,35 +18,30 @@ export function toHttpException(result: HandleResult<any>): HttpException {
  */
 @Injectable()
 export class GeminiWebhookGuard implements CanActivate {
-  private readonly report: Report;
-
   constructor(
     @Inject(GEMINI_WEBHOOKS) private readonly webhooks: GeminiWebhooks<any>,
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
-    @Optional() @Inject(GEMINI_WEBHOOKS_REPORT) report?: Report,
-  ) {
-    this.report = report ?? reporter(undefined);
-  }
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
     const req = http.getRequest<NestRequestLike>();
     const res = http.getResponse<object>();
     const method = String(req.method ?? "POST").toUpperCase();
-    if (method !== "POST") {
-      this.adapterHost.httpAdapter?.setHeader(res, "allow", "POST");
-      throw toHttpException(errorResponse("method_not_allowed", `${method} is not allowed here; Gemini delivers webhooks with POST.`));
+    let body: Uint8Array | string = "";
+    if (method === "POST") {
+      try {
+        body = rawBodyOf(req);
+      } catch (e) {
+        throw toHttpException(this.webhooks.reject(e));
+      }
     }
-    const body = rawBodyOf(req);
-    if (body === undefined) {
-      const result = rawBodyMissing(req);
-      this.report(result.error, { stage: "verify", code: "configuration" });
-      throw toHttpException(result);
-    }
-
-    // core does verify → claim; a rejected, duplicate or in-progress delivery is answered here, as core answers it.
+    // core does method check → verify → claim; a rejected, duplicate or in-progress delivery is answered here, as core answers it.
     const begun = await this.webhooks.begin({ body, headers: req.headers, method });
-    if (begun.answer) throw toHttpException(begun.answer);
+    if (begun.answer) {
+      if (begun.answer.headers.allow) this.adapterHost.httpAdapter?.setHeader(res, "allow", begun.answer.headers.allow);
+      throw toHttpException(begun.answer);
+    }
     const delivery = begun.delivery;
     setDelivery(req, delivery);
     // Normally the interceptor settles when the method resolves or throws. Should something else end the

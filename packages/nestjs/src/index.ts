@@ -11,7 +11,7 @@ export { GeminiEvent, GeminiWebhookContext, GeminiContext, OnGeminiEvent, type G
 export { GeminiWebhooksExplorer } from "./explorer.js";
 export { createWebhookController } from "./controller.js";
 export { rawBodyOf } from "./raw-body.js";
-export { logError } from "./report.js";
+export { nestLogger } from "./report.js";
 export { GEMINI_WEBHOOKS, GEMINI_WEBHOOKS_OPTIONS, ON_GEMINI_EVENT, InjectGeminiWebhooks } from "./tokens.js";
 export { createGeminiWebhooks, memoryStore, WebhookVerificationError } from "@gemini-webhooks/core";
 export type {

@@ -1,10 +1,11 @@
 import { Module, type DynamicModule, type ModuleMetadata, type Provider } from "@nestjs/common";
 import { DiscoveryModule } from "@nestjs/core";
-import { createGeminiWebhooks, isGeminiWebhooks, type GeminiWebhooks, type GeminiWebhooksOptions, type UserMetadata } from "@gemini-webhooks/core";
+import { createGeminiWebhooks, type GeminiWebhooks, type GeminiWebhooksOptions, type UserMetadata } from "@gemini-webhooks/core";
+import { isGeminiWebhooks } from "@gemini-webhooks/core/adapter";
 import { createWebhookController } from "./controller.js";
 import { GeminiWebhooksExplorer } from "./explorer.js";
 import { GeminiWebhookGuard } from "./guard.js";
-import { GEMINI_WEBHOOKS_REPORT, reporter } from "./report.js";
+import { nestLogger } from "./report.js";
 import { GEMINI_WEBHOOKS, GEMINI_WEBHOOKS_OPTIONS } from "./tokens.js";
 
 /** Where and how the module registers itself (not passed to core). */
@@ -32,7 +33,7 @@ function receiverOf(options: GeminiWebhooksModuleOptions<any> | GeminiWebhooks<a
   if (isGeminiWebhooks(options)) return options;
   if (options === null || typeof options !== "object") return createGeminiWebhooks(options);
   const { path: _path, global: _global, decorators: _decorators, ...core } = options;
-  return createGeminiWebhooks({ ...core, onError: reporter(core.onError) });
+  return createGeminiWebhooks({ ...core, logger: core.logger ?? nestLogger() });
 }
 
 /**
@@ -64,10 +65,9 @@ function build(options: Provider, imports: NonNullable<ModuleMetadata["imports"]
     providers: [
       options,
       { provide: GEMINI_WEBHOOKS, useFactory: receiverOf, inject: [GEMINI_WEBHOOKS_OPTIONS] },
-      { provide: GEMINI_WEBHOOKS_REPORT, useFactory: (o: GeminiWebhooksOptions | GeminiWebhooks) => reporter(isGeminiWebhooks(o) ? undefined : o?.onError), inject: [GEMINI_WEBHOOKS_OPTIONS] },
       GeminiWebhooksExplorer,
       GeminiWebhookGuard,
     ],
-    exports: [GEMINI_WEBHOOKS, GEMINI_WEBHOOKS_OPTIONS, GEMINI_WEBHOOKS_REPORT, GeminiWebhookGuard],
+    exports: [GEMINI_WEBHOOKS, GEMINI_WEBHOOKS_OPTIONS, GeminiWebhookGuard],
   };
 }

@@ -1,6 +1,7 @@
 import { bytesToText } from "../body.js";
-import { bytesToBase64, bytesToHex, sha256, timingSafeEqualString, usingNodeCrypto } from "../crypto.js";
+import { bytesToBase64, bytesToHex, timingSafeEqualString, type CryptoProvider } from "../crypto.js";
 import { WebhookVerificationError } from "../errors.js";
+import { MAX_JSON_DEPTH, tooDeep } from "../body.js";
 
 /** Registered JWT claims: they describe the token, not the event (they stay in ctx.claims). */
 export const REGISTERED_CLAIMS = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"] as const;
@@ -16,22 +17,6 @@ function mismatch(message: string): WebhookVerificationError {
 type NodeBuffer = { from(b: ArrayBufferLike, offset: number, length: number): { toString(enc: "hex"): string } };
 const Buf = (globalThis as { Buffer?: NodeBuffer }).Buffer;
 
-/** Node's one-shot `crypto.hash` (20.12+), reached without a top-level node:* import; undefined elsewhere. */
-type OneShotHash = (algorithm: string, data: Uint8Array, encoding: "buffer") => Uint8Array;
-const oneShotHash: OneShotHash | undefined = (() => {
-  try {
-    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => { hash?: unknown } | undefined } }).process;
-    const fn = proc?.getBuiltinModule?.("node:crypto")?.hash;
-    return typeof fn === "function" ? (fn as OneShotHash) : undefined;
-  } catch {
-    return undefined;
-  }
-})();
-
-function bodyDigest(body: Uint8Array): Uint8Array | Promise<Uint8Array> {
-  return oneShotHash && usingNodeCrypto() ? oneShotHash("sha256", body, "buffer") : sha256(body);
-}
-
 function toHex(bytes: Uint8Array): string {
   return Buf ? Buf.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex") : bytesToHex(bytes);
 }
@@ -45,15 +30,16 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Deep equality of JSON values, object key order ignored. */
-export function jsonEqual(a: unknown, b: unknown): boolean {
+export function jsonEqual(a: unknown, b: unknown, depth = 0): boolean {
   if (a === b) return true;
+  if (depth > MAX_JSON_DEPTH) throw tooDeep();
   if (Array.isArray(a)) {
-    return Array.isArray(b) && a.length === b.length && a.every((v, i) => jsonEqual(v, b[i]));
+    return Array.isArray(b) && a.length === b.length && a.every((v, i) => jsonEqual(v, b[i], depth + 1));
   }
   if (isPlainObject(a) && isPlainObject(b)) {
     const ka = Object.keys(a);
     if (ka.length !== Object.keys(b).length) return false;
-    return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && jsonEqual(a[k], b[k]));
+    return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && jsonEqual(a[k], b[k], depth + 1));
   }
   return false;
 }
@@ -74,10 +60,10 @@ function parseJson(body: Uint8Array): unknown {
  *   and a non-empty body must be the same event (`type`, `data`, `timestamp`, key order ignored);
  * - else `unbound_body`: no signature covers the content, so no handler gets it.
  */
-export async function bindBody(claims: Record<string, unknown>, body: Uint8Array): Promise<unknown> {
+export async function bindBody(claims: Record<string, unknown>, body: Uint8Array, crypto: CryptoProvider): Promise<unknown> {
   const hashClaims = HASH_CLAIMS.filter((c) => claims[c] !== undefined);
   if (hashClaims.length > 0) {
-    const d = bodyDigest(body);
+    const d = crypto.sha256(body);
     const digest = d instanceof Uint8Array ? d : await d;
     let hex: string | undefined;
     let b64url: string | undefined;
@@ -100,7 +86,8 @@ export async function bindBody(claims: Record<string, unknown>, body: Uint8Array
   if (typeof claims.type === "string" && claims.data !== undefined) {
     const event: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(claims)) {
-      if (!(REGISTERED_CLAIMS as readonly string[]).includes(k)) event[k] = v;
+      // defineProperty, not assignment: a "__proto__" claim stays data and never becomes the prototype
+      if (!(REGISTERED_CLAIMS as readonly string[]).includes(k)) Object.defineProperty(event, k, { value: v, enumerable: true, writable: true, configurable: true });
     }
     if (bytesToText(body).trim() !== "") {
       const sent = parseJson(body);

@@ -1,3 +1,4 @@
+import type { CryptoProvider } from "../crypto.js";
 import type { WebhookHeaders } from "../headers.js";
 import type { JwksOptions } from "../types.js";
 import { verifyJwtToken, JwtKeyCache } from "./jwt.js";
@@ -10,6 +11,9 @@ export { DEFAULT_JWKS_URI, ASYMMETRIC_ALGORITHMS, resolveJwksOptions, type Resol
 export interface DynamicDeps {
   now: () => number;
   toleranceSeconds: number;
+  crypto: CryptoProvider;
+  /** How long the idempotency store remembers a processed id: a JWT may not outlive it. */
+  doneTtlMs: number;
 }
 
 export interface V1aInput {
@@ -31,7 +35,7 @@ export interface JwtVerified {
   event: unknown;
   claims: Record<string, unknown>;
   keyId?: string;
-  /** webhook-id, else jti, else SHA-256 of the token. */
+  /** The `jti`, else the SHA-256 (hex) of the token's signing input `<header>.<payload>`. */
   webhookId: string;
   timestamp: Date;
 }
@@ -44,6 +48,8 @@ export interface DynamicVerifier {
   readonly options: ResolvedJwksOptions;
   /** Fetches the JWKS now (e.g. at startup, to warm the cache); rejects when it cannot be fetched. */
   reload(): Promise<void>;
+  /** JWKS fetches started so far (every attempt, failed or not). */
+  readonly fetches: number;
 }
 
 /**
@@ -53,7 +59,7 @@ export interface DynamicVerifier {
 export function createDynamicVerifier(jwks: JwksOptions, deps: DynamicDeps): DynamicVerifier {
   const options = resolveJwksOptions(jwks);
   const set = new JwksKeySet(options, deps.now);
-  const edKeys = new Ed25519KeyCache();
+  const edKeys = new Ed25519KeyCache(deps.crypto);
   const jwtKeys = new JwtKeyCache();
   return {
     options,
@@ -61,6 +67,9 @@ export function createDynamicVerifier(jwks: JwksOptions, deps: DynamicDeps): Dyn
     verifyJwt: (input) => verifyJwtToken(set, jwtKeys, options, deps, input),
     reload: async () => {
       await set.reload();
+    },
+    get fetches() {
+      return set.attempts;
     },
   };
 }

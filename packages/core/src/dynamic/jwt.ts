@@ -1,8 +1,8 @@
 import { decodeProtectedHeader, importJWK, jwtVerify, type JWTPayload, type KeyLike, type ProtectedHeaderParameters } from "jose";
-import { bytesToHex, sha256, utf8 } from "../crypto.js";
-import { WebhookVerificationError } from "../errors.js";
+import { bytesToHex, utf8, type CryptoProvider } from "../crypto.js";
+import { unconfigured, WebhookVerificationError } from "../errors.js";
 import type { WebhookHeaders } from "../headers.js";
-import { checkTimestamp, type VerifierState } from "../verify.js";
+import { checkTimestamp } from "../verify.js";
 import { bindBody } from "./body-binding.js";
 import { withKeys, type JwksKeySet, type JwksSnapshot, type PublicJwk } from "./key-set.js";
 import type { ResolvedJwksOptions } from "./options.js";
@@ -10,11 +10,13 @@ import { keysUnavailable } from "./unavailable.js";
 
 const MAX_KEYS = 32;
 const MAX_ID_LENGTH = 256;
-const ID_CHARS = /^[^\s\x00-\x1f]+$/;
+const ID_CHARS = /^[\x21-\x7e]+$/;
 
 export interface JwtDeps {
   now: () => number;
   toleranceSeconds: number;
+  crypto: CryptoProvider;
+  doneTtlMs: number;
 }
 
 export interface JwtResult {
@@ -146,10 +148,9 @@ export async function verifyJwtToken(
 ): Promise<JwtResult> {
   const { token, headers, body } = input;
   if (!options.audience) {
-    throw new WebhookVerificationError(
-      "configuration",
-      'A JWT-signed (dynamic) delivery arrived but jwks.audience is not configured, so the token\'s "aud" cannot be checked. Set jwks: { audience: "…" } to the audience your dynamic webhooks are issued for.',
-      { scheme: "jwt" },
+    throw unconfigured(
+      "jwt",
+      'A JWT-signed (dynamic) delivery arrived but this receiver does not accept the JWT scheme: jwks.audience is not set, so the token\'s "aud" cannot be checked. Add jwks: { audience: "…" } (the audience your dynamic webhooks are issued for) to accept it.',
     );
   }
   if (token.length > options.maxTokenBytes) {
@@ -157,10 +158,7 @@ export async function verifyJwtToken(
   }
   const header = readHeader(token, options);
 
-  if (headers.id !== undefined && (headers.id.length > MAX_ID_LENGTH || !ID_CHARS.test(headers.id))) {
-    throw new WebhookVerificationError("invalid_header", `webhook-id must be 1 to ${MAX_ID_LENGTH} visible characters.`, { scheme: "jwt" });
-  }
-  const headerTime = headers.timestamp !== undefined ? checkTimestamp(headers.timestamp, deps as VerifierState, "jwt") : undefined;
+  const headerTime = headers.timestamp !== undefined ? checkTimestamp(headers.timestamp, deps, "jwt") : undefined;
 
   const nowMs = deps.now();
   const verifyOptions = {
@@ -205,6 +203,14 @@ export async function verifyJwtToken(
   const payload: JWTPayload = result.found.payload;
 
   const nowSec = Math.floor(nowMs / 1000);
+  if (payload.exp === undefined && payload.iat === undefined) {
+    throw invalid("The token has neither exp nor iat, so nothing bounds how long it can be replayed");
+  }
+  if (payload.exp !== undefined && (payload.exp - nowSec) * 1000 > deps.doneTtlMs) {
+    throw invalid(
+      `The token's exp is ${Math.round((payload.exp - nowSec) / 3600)} h ahead, past the ${Math.round(deps.doneTtlMs / 3600_000)} h the idempotency store remembers a delivery: it could be replayed after its record expires`,
+    );
+  }
   if (payload.iat !== undefined) {
     const skew = nowSec - payload.iat;
     if (Math.abs(skew) > deps.toleranceSeconds) {
@@ -213,13 +219,18 @@ export async function verifyJwtToken(
   }
 
   const claims = payload as Record<string, unknown>;
-  const event = await bindBody(claims, body);
+  const event = await bindBody(claims, body, deps.crypto);
 
-  let webhookId = headers.id;
-  if (webhookId === undefined && typeof payload.jti === "string" && payload.jti.length <= MAX_ID_LENGTH && ID_CHARS.test(payload.jti)) {
+  // The dedupe id comes from signed material only: the jti, else the hash of the signing input (so a
+  // re-spelled signature segment is the same delivery). The webhook-id header is not signed by a JWT.
+  let webhookId: string;
+  if (typeof payload.jti === "string" && payload.jti.length > 0 && payload.jti.length <= MAX_ID_LENGTH && ID_CHARS.test(payload.jti)) {
     webhookId = payload.jti;
+  } else {
+    const signingInput = token.slice(0, token.lastIndexOf("."));
+    const d = deps.crypto.sha256(utf8(signingInput));
+    webhookId = bytesToHex(d instanceof Uint8Array ? d : await d);
   }
-  webhookId ??= bytesToHex(await sha256(utf8(token)));
 
   const timestamp = headerTime ?? (typeof payload.iat === "number" ? new Date(payload.iat * 1000) : new Date(nowMs));
   return { event, claims, ...(result.found.kid !== undefined ? { keyId: result.found.kid } : {}), webhookId, timestamp };

@@ -10,6 +10,8 @@ export const ASYMMETRIC_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384
 /** `jwks` with every default filled in, checked once at construction. */
 export interface ResolvedJwksOptions {
   uri: string;
+  /** The uri as messages and logs show it: origin + path (no query, no userinfo). */
+  shownUri: string;
   audience: string[] | undefined;
   issuer: string[] | undefined;
   algorithms: string[];
@@ -22,7 +24,19 @@ export interface ResolvedJwksOptions {
 }
 
 function fail(message: string): never {
-  throw new GeminiWebhooksConfigError(`jwks.${message}`);
+  const option = /^(\w+)/.exec(message)?.[1];
+  throw new GeminiWebhooksConfigError(option ? `jwks.${option}` : "jwks", `jwks.${message}`);
+}
+
+/** Hosts a plain-http JWKS may live on (tests, a local issuer): the loopback interface only. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h.endsWith(".localhost") || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/** origin + path: what messages and logs show of a URL (never its query or userinfo). */
+export function showUrl(url: URL): string {
+  return `${url.origin}${url.pathname}`;
 }
 
 function strings(name: string, v: unknown): string[] | undefined {
@@ -43,16 +57,21 @@ function num(name: string, v: unknown, dflt: number, min: number): number {
 /** Validates the `jwks` option (a startup error, never a per-request one) and fills in the defaults. */
 export function resolveJwksOptions(options: JwksOptions): ResolvedJwksOptions {
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
-    throw new GeminiWebhooksConfigError("jwks must be an object, e.g. jwks: { audience: \"my-audience\" } (or jwks: {} for v1a only).");
+    throw new GeminiWebhooksConfigError("jwks", "jwks must be an object, e.g. jwks: { audience: \"my-audience\" } (or jwks: {} for v1a only).");
   }
   const uri = options.uri ?? DEFAULT_JWKS_URI;
   let url: URL;
   try {
     url = new URL(uri);
   } catch {
-    fail(`uri is not a URL: ${JSON.stringify(String(uri)).slice(0, 200)}.`);
+    fail("uri is not a URL.");
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") fail("uri must be an https: (or, for local tests, http:) URL.");
+  if (url.username !== "" || url.password !== "") {
+    fail(`uri must not carry credentials (user:pass@); keys are fetched anonymously from ${showUrl(url)}.`);
+  }
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) {
+    fail(`uri must be an https: URL (plain http: only on a loopback host, for local tests); got ${url.protocol}//${url.host}.`);
+  }
 
   const algorithms = options.algorithms ?? ["RS256"];
   if (!Array.isArray(algorithms) || algorithms.length === 0) fail('algorithms must be a non-empty array, e.g. ["RS256"].');
@@ -69,6 +88,7 @@ export function resolveJwksOptions(options: JwksOptions): ResolvedJwksOptions {
 
   return {
     uri: url.href,
+    shownUri: showUrl(url),
     audience: strings("audience", options.audience),
     issuer: strings("issuer", options.issuer),
     algorithms: [...algorithms],

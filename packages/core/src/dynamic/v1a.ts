@@ -1,4 +1,4 @@
-import { base64ToBytes, bytesToBase64, concatBytes, Ed25519Key, utf8 } from "../crypto.js";
+import { base64ToBytes, bytesToBase64, concatBytes, utf8, type CryptoProvider, type Ed25519Verifier } from "../crypto.js";
 import { WebhookVerificationError } from "../errors.js";
 import { withKeys, type JwksKeySet, type JwksSnapshot, type PublicJwk } from "./key-set.js";
 import { keysUnavailable } from "./unavailable.js";
@@ -9,19 +9,21 @@ const MAX_KEYS = 32;
 
 interface EdKey {
   kid: string | undefined;
-  key: Ed25519Key;
+  key: Ed25519Verifier;
 }
 
 /** Ed25519 keys, imported once each (by their `x`), shared across JWKS snapshots. */
 export class Ed25519KeyCache {
-  private byX = new Map<string, Ed25519Key>();
+  private byX = new Map<string, Ed25519Verifier>();
+
+  constructor(private readonly crypto: CryptoProvider) {}
 
   /** The usable Ed25519 signing keys of a snapshot, computed once per snapshot. */
   keysOf(snap: JwksSnapshot): EdKey[] {
     const memo = snap.memo.get("v1a") as EdKey[] | undefined;
     if (memo) return memo;
     const out: EdKey[] = [];
-    const seen = new Map<string, Ed25519Key>();
+    const seen = new Map<string, Ed25519Verifier>();
     for (const jwk of snap.keys) {
       if (out.length >= MAX_KEYS) break;
       if (!isEd25519SigningKey(jwk)) continue;
@@ -29,7 +31,7 @@ export class Ed25519KeyCache {
       let key = this.byX.get(x) ?? seen.get(x);
       if (!key) {
         try {
-          key = new Ed25519Key({ kty: "OKP", crv: "Ed25519", x });
+          key = this.crypto.ed25519Key(x);
         } catch {
           continue; // a malformed key: skip it, the others may verify
         }

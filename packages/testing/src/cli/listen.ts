@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createGeminiWebhooks, errorResponse, type GeminiWebhooksOptions, type HandleResult, type JwksOptions } from "@gemini-webhooks/core";
+import { createGeminiWebhooks, type GeminiWebhooksOptions, type HandleResult, type JwksOptions } from "@gemini-webhooks/core";
+import { receive } from "@gemini-webhooks/core/adapter";
+import { readNodeBody, sendNode } from "@gemini-webhooks/core/node";
 import { generateSecret } from "../sign-static.js";
 import { num, parse, secretOf, str, url as parseUrl } from "./args.js";
 import { DEFAULT_AUDIENCE, defaultJwksUri } from "./local-issuer.js";
@@ -19,21 +21,6 @@ const OPTIONS = {
 } as const;
 
 const WEBHOOK_HEADERS = ["webhook-id", "webhook-timestamp", "webhook-signature", "content-type"];
-
-function readBody(req: IncomingMessage, max: number): Promise<Buffer | "too_large"> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    let over = false;
-    req.on("data", (c: Buffer) => {
-      total += c.length;
-      if (total > max) over = true;
-      else chunks.push(c);
-    });
-    req.on("end", () => resolve(over ? "too_large" : Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
-}
 
 /** Colours JSON for a terminal: keys cyan, strings green, numbers and literals magenta. */
 function prettyJson(value: unknown, p: Paint): string {
@@ -132,25 +119,17 @@ export async function listen(args: string[], io: CliIO, showHelp: () => number, 
     io.stdout.write(s);
   }
 
+  // core's receive path (method check, bounded read, pipeline), keeping the bytes to show them
   const server: Server = createServer((req, res) => {
-    const method = req.method ?? "GET";
-    const done = (result: HandleResult, body?: Buffer) => {
-      res.writeHead(result.status, result.headers).end(JSON.stringify(result.body));
-      print(req, result, body);
-    };
-    (async () => {
-      if (method !== "POST") {
-        req.resume();
-        return done(await webhooks.handle({ method, body: "", headers: req.headers }));
-      }
-      const body = await readBody(req, webhooks.maxBodyBytes);
-      if (body === "too_large") {
-        return done(errorResponse("body_too_large", `The body is over maxBodyBytes (${webhooks.maxBodyBytes} bytes).`));
-      }
-      return done(await webhooks.handle({ method, body, headers: req.headers }), body);
-    })().catch((e) => {
-      res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "configuration", message: "listener error" } }));
-      io.stderr.write(`listener error: ${(e as Error).message}\n`);
+    let body: Buffer | undefined;
+    void receive(webhooks, {
+      method: req.method,
+      headers: req.headers,
+      body: async () => (body = Buffer.from(await readNodeBody(req, { limit: webhooks.maxBodyBytes, timeoutMs: webhooks.readTimeoutMs, framework: "node" }))),
+    }).then((result) => {
+      if (req.method !== "POST") req.resume();
+      sendNode(res, result);
+      if (!result.aborted) print(req, result, body);
     });
   });
 

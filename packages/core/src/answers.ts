@@ -1,0 +1,33 @@
+import { WebhookVerificationError, type WebhookErrorCode } from "./errors.js";
+import type { HandleResult, VerifiedDelivery } from "./types.js";
+
+/** The answers a receiver gives: one place for their status, JSON body and headers. */
+
+const JSON_TYPE = "application/json; charset=utf-8";
+
+/** 200 with `{"status": …}`, carrying the delivery's event and context when there is one. */
+export function ok(status: "received" | "ignored" | "duplicate", verified?: VerifiedDelivery<any>): HandleResult<any> {
+  const result: HandleResult<any> = { status: 200, body: { status }, headers: { "content-type": JSON_TYPE } };
+  if (verified) {
+    result.event = verified.event;
+    result.ctx = verified.ctx;
+  }
+  return result;
+}
+
+/** The error answer: core's status for the code and `{"error": {code, message}}` (405 adds `allow: POST`). */
+export function errorResult(error: WebhookVerificationError): HandleResult<any> {
+  const headers: Record<string, string> = { "content-type": JSON_TYPE };
+  if (error.code === "method_not_allowed") headers.allow = "POST";
+  return { status: error.status, body: error.toJSON(), headers, error };
+}
+
+/** The error answer for a code found outside core's pipeline. */
+export function errorResponse(code: WebhookErrorCode, message: string): HandleResult<any> {
+  return errorResult(new WebhookVerificationError(code, message));
+}
+
+/** A web-standard Response for a result. */
+export function toResponse(result: HandleResult<any>): Response {
+  return new Response(JSON.stringify(result.body), { status: result.status, headers: result.headers });
+}

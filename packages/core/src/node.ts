@@ -1,0 +1,121 @@
+/**
+ * `@gemini-webhooks/core/node`: the Node half of the adapter seam: read an IncomingMessage (size cap, read
+ * timeout, parser detection, aborts) and write a ServerResponse. The Node adapters (Express, Koa, Next
+ * Pages, NestJS, Fastify, the CLI) use it. Types only from node:http: nothing is imported at run time.
+ */
+import { closesConnection, receive, type ReceiveResult } from "./adapter.js";
+import { concatChunks } from "./read-limited.js";
+import type { GeminiWebhooks } from "./create.js";
+import { bodyAlreadyParsed, bodyTimeout, bodyTooLarge, ClientAbortError, type Framework } from "./messages.js";
+
+export interface NodeReadOptions {
+  /** maxBodyBytes: 413 as soon as the stream passes it (or content-length says it will). */
+  limit: number;
+  /** readTimeoutMs: 408 when the whole body has not arrived by then. */
+  timeoutMs: number;
+  /** Whose fix the "already parsed" message names. */
+  framework: Framework;
+}
+
+/** Whether something already read this request's stream (a body parser), so its raw bytes are gone. */
+export function streamConsumed(req: { _body?: unknown; readableDidRead?: boolean; readableEnded?: boolean }): boolean {
+  return req._body === true || req.readableDidRead === true || req.readableEnded === true;
+}
+
+/** The parts of a Node request stream the reader uses (an IncomingMessage; Next's NextApiRequest). */
+export interface NodeBodyStream {
+  headers: Record<string, string | string[] | undefined>;
+  on(event: "data", listener: (chunk: Uint8Array | string) => void): unknown;
+  on(event: "end" | "close" | "aborted", listener: () => void): unknown;
+  on(event: "error", listener: (error: Error) => void): unknown;
+  removeListener(event: string, listener: (...args: any[]) => void): unknown;
+  pause?(): unknown;
+  readableDidRead?: boolean;
+  readableEnded?: boolean;
+  complete?: boolean;
+  _body?: unknown;
+}
+
+/**
+ * The raw body of a Node request, bounded in size and time: 413 as soon as it passes the limit (or
+ * content-length says it will), 408 when it has not fully arrived within timeoutMs, ClientAbortError when
+ * the client goes away. It uses only the stream's own events, no node:* import and no dependency, so this
+ * module also loads where @gemini-webhooks/next's single entry must (the Edge runtime bundles it).
+ */
+export function readNodeBody(req: NodeBodyStream, options: NodeReadOptions): Promise<Uint8Array> {
+  if (streamConsumed(req)) return Promise.reject(bodyAlreadyParsed(options.framework));
+  const declared = req.headers["content-length"];
+  if (typeof declared === "string" && /^\d+$/.test(declared) && Number(declared) > options.limit) return Promise.reject(bodyTooLarge(options.limit));
+  return new Promise<Uint8Array>((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    const finish = (settle: () => void) => {
+      clearTimeout(timer);
+      req.removeListener("data", onData);
+      req.removeListener("end", onEnd);
+      req.removeListener("error", onError);
+      req.removeListener("close", onClose);
+      req.removeListener("aborted", onClose);
+      settle();
+    };
+    const timer = setTimeout(() => {
+      req.pause?.(); // stop reading; the answer closes the connection
+      finish(() => reject(bodyTimeout(options.timeoutMs)));
+    }, options.timeoutMs);
+    const onData = (chunk: Uint8Array | string) => {
+      const c = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
+      total += c.byteLength;
+      if (total > options.limit) {
+        req.pause?.();
+        finish(() => reject(bodyTooLarge(options.limit)));
+      } else chunks.push(c);
+    };
+    const onEnd = () => finish(() => resolve(concatChunks(chunks, total)));
+    const onError = () => finish(() => reject(new ClientAbortError()));
+    const onClose = () => finish(() => reject(new ClientAbortError()));
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+    req.on("close", onClose);
+    req.on("aborted", onClose);
+  });
+}
+
+const encoder = new TextEncoder();
+
+/** Writes a result (status, headers, JSON); nothing when the client is gone or an answer was already sent. */
+export interface NodeResponse {
+  statusCode: number;
+  headersSent?: boolean;
+  destroyed?: boolean;
+  setHeader(name: string, value: string): unknown;
+  end(body: string): unknown;
+}
+
+export function sendNode(res: NodeResponse, result: ReceiveResult<any>): void {
+  if (result.aborted || res.headersSent || res.destroyed) return;
+  res.statusCode = result.status;
+  for (const name in result.headers) res.setHeader(name, result.headers[name]!);
+  if (closesConnection(result)) res.setHeader("connection", "close");
+  res.end(JSON.stringify(result.body));
+}
+
+/**
+ * The whole receive path for a Node request: `raw` is the body a framework already captured (a Buffer or
+ * the exact string), else the stream is read here. Returns the result (the adapter exposes its event).
+ */
+export async function receiveNode<M>(
+  webhooks: GeminiWebhooks<M>,
+  req: NodeBodyStream & { method?: string | undefined },
+  res: NodeResponse | undefined,
+  options: { framework: Framework; raw?: Uint8Array | string | undefined },
+): Promise<ReceiveResult<M>> {
+  const result = await receive(webhooks, {
+    method: req.method,
+    headers: req.headers,
+    body: () => options.raw ?? readNodeBody(req, { limit: webhooks.maxBodyBytes, timeoutMs: webhooks.readTimeoutMs, framework: options.framework }),
+  });
+  if (res) sendNode(res, result);
+  return result;
+}
+
