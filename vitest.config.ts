@@ -9,7 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^@gemini-webhooks\/core\/adapter$/, replacement: src("core", "adapter") },
       { find: /^@gemini-webhooks\/core\/node$/, replacement: src("core", "node") },
-      ...["core", "express", "koa", "next", "nestjs", "redis", "testing"].map((name) => ({
+      ...["core", "express", "genai", "koa", "next", "nestjs", "redis", "testing"].map((name) => ({
         find: new RegExp(`^@gemini-webhooks/${name}$`),
         replacement: src(name, "index"),
       })),
