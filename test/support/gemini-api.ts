@@ -84,6 +84,8 @@ export interface GeminiApi {
   readonly requests: RecordedRequest[];
   /** Page size used when a list request gives none (the real API's defaults are larger). */
   defaultPageSize: number;
+  /** Largest page returned, whatever the request asks ("the service may return fewer than this value"). */
+  maxPageSize: number;
   /** The next `times` requests whose path matches `match` answer `status` (Google's error body). */
   fail(match: RegExp, status: number, times?: number, retryAfter?: string): void;
   addBatch(batch: Partial<FakeBatch> & { name: string }): FakeBatch;
@@ -161,7 +163,7 @@ export async function startGeminiApi(options: { apiKey?: string } = {}): Promise
       return sendError(res, fault.status, `Injected ${fault.status}.`, fault.retryAfter);
     }
     if (req.method !== "GET") return sendError(res, 400, `${req.method} is not served by this test server.`);
-    const pageSize = (v: string | undefined) => (v ? Math.max(1, Number.parseInt(v, 10)) : api.defaultPageSize);
+    const pageSize = (v: string | undefined) => Math.min(api.maxPageSize, v ? Math.max(1, Number.parseInt(v, 10)) : api.defaultPageSize);
 
     let m: RegExpExecArray | null;
     if (path === "/v1beta/batches") {
@@ -217,6 +219,7 @@ export async function startGeminiApi(options: { apiKey?: string } = {}): Promise
     webhooks,
     requests,
     defaultPageSize: 50,
+    maxPageSize: 1000,
     fail(match, status, times = 1, retryAfter) {
       faults.push({ match, status, times, ...(retryAfter ? { retryAfter } : {}) });
     },
@@ -232,6 +235,8 @@ export async function startGeminiApi(options: { apiKey?: string } = {}): Promise
       webhooks.length = 0;
       requests.length = 0;
       faults.length = 0;
+      api.defaultPageSize = 50;
+      api.maxPageSize = 1000;
     },
     client(key = apiKey) {
       return new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl } });

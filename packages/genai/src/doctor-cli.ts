@@ -15,13 +15,14 @@ export interface DoctorIO {
 async function clientFromEnv(env: Record<string, string | undefined>): Promise<WebhooksClient> {
   const apiKey = env.GEMINI_API_KEY || env.GOOGLE_API_KEY;
   if (!apiKey) throw new UsageError("doctor needs GEMINI_API_KEY (an API key of the project whose webhooks to check).");
-  let sdk: { GoogleGenAI: new (options: { apiKey: string }) => unknown };
+  let sdk: { GoogleGenAI: new (options: { apiKey: string; httpOptions?: { baseUrl: string } }) => unknown };
   try {
     sdk = await import("@google/genai");
   } catch {
     throw new UsageError("doctor needs @google/genai: npm install @google/genai");
   }
-  return new sdk.GoogleGenAI({ apiKey }) as WebhooksClient;
+  const baseUrl = env.GOOGLE_GEMINI_BASE_URL;
+  return new sdk.GoogleGenAI({ apiKey, ...(baseUrl ? { httpOptions: { baseUrl } } : {}) }) as WebhooksClient;
 }
 
 class UsageError extends Error {}

@@ -1,5 +1,6 @@
 import { GEMINI_EVENT_TYPES } from "@gemini-webhooks/core";
 import { GenaiError, statusOf } from "./errors.js";
+import { withRetry, type RetryOptions } from "./retry.js";
 
 /** A registered (static) webhook as the Gemini API's WebhookService returns it. */
 export interface WebhookResource {
@@ -34,6 +35,8 @@ export interface DoctorOptions {
   app?: AppHandlers;
   /** Clock, epoch ms (secret expiry). Default Date.now. */
   now?: () => number;
+  /** Retries of the listing on 429/5xx (default: up to 20 s of backoff). */
+  retry?: RetryOptions;
 }
 
 export type FindingLevel = "ok" | "info" | "warn" | "error";
@@ -80,11 +83,12 @@ function normalizeUrl(url: string): string | undefined {
   }
 }
 
-async function listAll(ai: WebhooksClient): Promise<WebhookResource[]> {
+async function listAll(ai: WebhooksClient, retry: RetryOptions): Promise<WebhookResource[]> {
   const all: WebhookResource[] = [];
   let token: string | undefined;
   for (let page = 0; page < 1000; page++) {
-    const res = await ai.webhooks.list({ page_size: 100, ...(token ? { page_token: token } : {}) });
+    const params = { page_size: 100, ...(token ? { page_token: token } : {}) };
+    const res = await withRetry("Listing the webhooks", () => ai.webhooks.list(params), { maxWaitMs: 20_000, ...retry });
     all.push(...(res.webhooks ?? []));
     token = res.next_page_token || undefined;
     if (!token) return all;
@@ -150,12 +154,13 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
 
   let webhooks: WebhookResource[];
   try {
-    webhooks = await listAll(ai);
+    webhooks = await listAll(ai, options.retry ?? {});
   } catch (e) {
     const status = statusOf(e);
     if (status === 401 || status === 403) {
       throw new GenaiError("unauthorized", `The Gemini API answered ${status} to listing webhooks: check GEMINI_API_KEY (a key of the project whose webhooks you want to check).`, { status, cause: e });
     }
+    if (e instanceof GenaiError) throw e;
     throw new GenaiError("unavailable", `Could not list the registered webhooks: ${(e as Error)?.message ?? e}`, { ...(status !== undefined ? { status } : {}), cause: e });
   }
 
