@@ -16,6 +16,7 @@ Commands:
   sign <event-type>      print a ready-to-paste curl command with a signed event
   secret                 print a fresh whsec_ signing secret
   dead-letters           list, replay or delete failed deliveries kept in Redis
+  doctor --url URL       check the webhooks registered with Gemini against your app (needs GEMINI_API_KEY)
 
 Run "gemini-webhooks <command> --help" for a command's options.
 
@@ -136,6 +137,24 @@ Options:
 
 Needs @gemini-webhooks/redis and a Redis client (ioredis or redis) installed next to this package.
 Exits 0 when every replay was delivered, 1 when one was not (its entry is kept) or Redis is unreachable.
+  doctor: `Usage: gemini-webhooks doctor --url URL [--app MODULE] [--export NAME] [--json]
+
+Lists the webhooks registered with the Gemini API (project of GEMINI_API_KEY) and checks, for URL:
+whether one points at it, its state (and what to do when Gemini disabled it after failed deliveries),
+its subscribed events against the handlers your app registers (with --app), and whether the signing
+secret in GEMINI_WEBHOOK_SECRET is one of the webhook's (when the API shows enough of it to tell).
+Needs @gemini-webhooks/genai and @google/genai installed.
+
+Options:
+  --url URL               the URL Gemini should deliver to (default $GEMINI_WEBHOOK_URL)
+  --app MODULE            your app's module exporting the receiver (createGeminiWebhooks(...)), or options
+                          with an "on" handler map; default export, "webhooks", or the first one found
+  --export NAME           the export to use from --app
+  --json                  print the findings as JSON
+
+Environment: GEMINI_API_KEY (or GOOGLE_API_KEY), GEMINI_WEBHOOK_SECRET (several: comma-separated),
+GOOGLE_GEMINI_BASE_URL (another API endpoint, e.g. a local test server).
+Exits 0 when nothing needs fixing, 1 when something does (or the API could not be asked), 2 on bad usage.
 `,
   secret: `Usage: gemini-webhooks secret [--bytes N]
 
