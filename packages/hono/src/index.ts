@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Env, MiddlewareHandler } from "hono";
 import { bodyAlreadyParsed, closesConnection, readLimited, receive, resolveWebhooks, toResponse } from "@gemini-webhooks/core/adapter";
 import type { AnyGeminiEvent, GeminiWebhooks, GeminiWebhooksOptions, UserMetadata } from "@gemini-webhooks/core";
 
@@ -7,8 +7,17 @@ export interface GeminiVariables<M = UserMetadata> {
   geminiEvent?: AnyGeminiEvent<M>;
 }
 
-/** A Hono middleware that verifies, dedupes and dispatches Gemini webhooks. */
-export type GeminiHonoMiddleware<M = UserMetadata> = MiddlewareHandler<{ Variables: GeminiVariables<M> }> & {
+/** The env the middleware needs: its variables. Your app's env (Bindings, other Variables) may add to it. */
+export interface GeminiEnv<M = UserMetadata> extends Env {
+  Variables: GeminiVariables<M>;
+}
+
+/**
+ * A Hono middleware that verifies, dedupes and dispatches Gemini webhooks. `E` is the env of the app it is called
+ * with (give yours to call it from your own handler, e.g. `GeminiHonoMiddleware<AppEnv>`); it must have
+ * `Variables: GeminiVariables` for `c.get("geminiEvent")` to be typed.
+ */
+export type GeminiHonoMiddleware<E extends Env = GeminiEnv, M = UserMetadata> = MiddlewareHandler<E> & {
   readonly webhooks: GeminiWebhooks<M>;
 };
 
@@ -17,9 +26,11 @@ export type GeminiHonoMiddleware<M = UserMetadata> = MiddlewareHandler<{ Variabl
  * and Cloudflare Workers. Reads the raw body (maxBodyBytes, readTimeoutMs), answers with core's status and JSON,
  * and sets `c.get("geminiEvent")` (a middleware before it sees it after `await next()`). Web-standard only.
  */
-export function geminiWebhooks<M = UserMetadata>(optionsOrInstance: GeminiWebhooksOptions<M> | GeminiWebhooks<M>): GeminiHonoMiddleware<M> {
+export function geminiWebhooks<M = UserMetadata, E extends Env = GeminiEnv<M>>(
+  optionsOrInstance: GeminiWebhooksOptions<M> | GeminiWebhooks<M>,
+): GeminiHonoMiddleware<E, M> {
   const webhooks = resolveWebhooks(optionsOrInstance);
-  const middleware: MiddlewareHandler<{ Variables: GeminiVariables<M> }> = async (c) => {
+  const middleware: MiddlewareHandler<GeminiEnv<M>> = async (c) => {
     const request = c.req.raw;
     const result = await receive(webhooks, {
       method: request.method,
@@ -35,7 +46,7 @@ export function geminiWebhooks<M = UserMetadata>(optionsOrInstance: GeminiWebhoo
     if (closesConnection(result)) response.headers.set("connection", "close");
     return response;
   };
-  return Object.assign(middleware, { webhooks });
+  return Object.assign(middleware as unknown as MiddlewareHandler<E>, { webhooks });
 }
 
 export { createGeminiWebhooks, WebhookVerificationError } from "@gemini-webhooks/core";
