@@ -1,5 +1,5 @@
 import { errorResult, toResponse } from "./answers.js";
-import { receive } from "./adapter.js";
+import { receive } from "./receive.js";
 import { Dispatcher } from "./dispatcher.js";
 import { createDynamicVerifier } from "./dynamic/index.js";
 import type { WebhookVerificationError } from "./errors.js";

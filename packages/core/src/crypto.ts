@@ -6,7 +6,18 @@
  */
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-type NodeCrypto = typeof import("node:crypto");
+/** The part of node:crypto used here (typed locally: core type-checks without Node's typings). */
+interface NodeKeyObject {
+  readonly type: string;
+}
+interface NodeCrypto {
+  createSecretKey(key: Uint8Array): NodeKeyObject;
+  createHmac(alg: "sha256", key: NodeKeyObject): { update(data: string | Uint8Array): { update(data: string | Uint8Array): { digest(enc: "base64"): string } } };
+  createPublicKey(input: { key: { kty: string; crv: string; x: string }; format: "jwk" }): NodeKeyObject;
+  verify(alg: null, data: Uint8Array, key: NodeKeyObject, signature: Uint8Array): boolean;
+  createHash(alg: "sha256"): { update(data: Uint8Array): { digest(): Uint8Array } };
+  hash?: (alg: string, data: Uint8Array, enc: "buffer") => Uint8Array;
+}
 
 function loadNodeCrypto(): NodeCrypto | undefined {
   const proc = (globalThis as any).process;
@@ -105,7 +116,7 @@ export interface CryptoProvider {
 export function nodeCryptoProvider(): CryptoProvider | undefined {
   const nc = node();
   if (!nc) return undefined;
-  const hash = (nc as { hash?: (alg: string, data: Uint8Array, enc: "buffer") => Uint8Array }).hash;
+  const hash = nc.hash;
   return {
     name: "node",
     hmacKey(raw) {

@@ -3,7 +3,7 @@
  * timeout, parser detection, aborts) and write a ServerResponse. The Node adapters (Express, Koa, Next
  * Pages, NestJS, Fastify, the CLI) use it. Types only from node:http: nothing is imported at run time.
  */
-import { closesConnection, receive, type ReceiveResult } from "./adapter.js";
+import { closesConnection, receive, type ReceiveResult } from "./receive.js";
 import { concatChunks } from "./read-limited.js";
 import type { GeminiWebhooks } from "./create.js";
 import { bodyAlreadyParsed, bodyTimeout, bodyTooLarge, ClientAbortError, type Framework } from "./messages.js";

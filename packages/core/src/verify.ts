@@ -5,9 +5,9 @@ import { unconfigured, WebhookVerificationError } from "./errors.js";
 import type { GeminiWebhookEvent } from "./events.js";
 import type { WebhookHeaders } from "./headers.js";
 import { parseSignatureHeader } from "./signature-header.js";
+import { checkTimestamp } from "./timestamp.js";
 import type { VerifiedDelivery } from "./types.js";
 
-const TIMESTAMP = /^\d{1,15}$/;
 const MAX_ID_LENGTH = 256;
 
 export interface VerifierState {
@@ -20,23 +20,6 @@ export interface VerifierState {
 
 function missing(name: string): WebhookVerificationError {
   return new WebhookVerificationError("missing_header", `The ${name} header is missing; Gemini sends webhook-id, webhook-timestamp and webhook-signature with every delivery.`);
-}
-
-/** Checks `webhook-timestamp` syntax and the replay window (both directions, edge inclusive). */
-export function checkTimestamp(value: string, state: Pick<VerifierState, "now" | "toleranceSeconds">, scheme: "v1" | "v1a" | "jwt"): Date {
-  if (!TIMESTAMP.test(value)) {
-    throw new WebhookVerificationError("invalid_header", "webhook-timestamp must be whole seconds since the epoch (1 to 15 digits).", { scheme });
-  }
-  const ts = Number(value);
-  const nowSec = Math.floor(state.now() / 1000);
-  const tol = state.toleranceSeconds;
-  if (ts < nowSec - tol) {
-    throw new WebhookVerificationError("timestamp_too_old", `webhook-timestamp is ${nowSec - ts} s old, outside the ${tol} s replay window (${scheme}); a replayed or long-delayed delivery.`, { scheme });
-  }
-  if (ts > nowSec + tol) {
-    throw new WebhookVerificationError("timestamp_too_new", `webhook-timestamp is ${ts - nowSec} s in the future, outside the ${tol} s window (${scheme}); check the server clock.`, { scheme });
-  }
-  return new Date(ts * 1000);
 }
 
 function checkId(id: string | undefined): string {

@@ -21,6 +21,13 @@ export interface RedisStore extends IdempotencyStore {
   claim(key: string): Promise<ClaimResult>;
   complete(key: string): Promise<void>;
   release(key: string): Promise<void>;
+  /** Extends this process's claim by leaseMs (compare-and-expire on its token); core calls it while handlers run. */
+  renew(key: string): Promise<void>;
+  readonly leaseMs: number;
+  readonly doneTtlMs: number;
+  /** Shared small values (the reconciler's checkpoint), under the same prefix. */
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Which client API was detected. */
   readonly kind: "ioredis" | "node-redis";
   /** The Redis key an idempotency key is stored under. */
@@ -33,6 +40,8 @@ const CLAIM = "p:";
 
 /** Deletes the key only while it still holds this claim's token: a release never drops someone else's claim. */
 const RELEASE_SCRIPT = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`;
+/** Extends the lease only while the key still holds this claim's token (never revives a done or foreign key). */
+const RENEW_SCRIPT = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) end return 0`;
 
 /**
  * Idempotency store on Redis, for many instances behind a load balancer.
@@ -119,6 +128,21 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
   return {
     kind: cmd.kind,
     keyOf,
+    leaseMs,
+    doneTtlMs,
+    async renew(key) {
+      const list = held.get(key);
+      const value = list?.[list.length - 1];
+      if (value === undefined) return;
+      await withTimeout(cmd.eval(RENEW_SCRIPT, [keyOf(key)], [value, String(leaseMs)]), timeoutMs, "a lease renewal");
+    },
+    async get(key) {
+      const v = await withTimeout(cmd.get(`${prefix}kv:${key}`), timeoutMs, "a read");
+      return v ?? undefined;
+    },
+    async set(key, value, ttlMs) {
+      await withTimeout(cmd.setPx(`${prefix}kv:${key}`, value, Math.max(1, Math.ceil(ttlMs))), timeoutMs, "a write");
+    },
     async claim(key) {
       const k = keyOf(key);
       const value = CLAIM + globalThis.crypto.randomUUID();

@@ -2,7 +2,7 @@ import { decodeProtectedHeader, importJWK, jwtVerify, type JWTPayload, type KeyL
 import { bytesToHex, utf8, type CryptoProvider } from "../crypto.js";
 import { unconfigured, WebhookVerificationError } from "../errors.js";
 import type { WebhookHeaders } from "../headers.js";
-import { checkTimestamp } from "../verify.js";
+import { checkTimestamp } from "../timestamp.js";
 import { bindBody } from "./body-binding.js";
 import { withKeys, type JwksKeySet, type JwksSnapshot, type PublicJwk } from "./key-set.js";
 import type { ResolvedJwksOptions } from "./options.js";

@@ -1,0 +1,21 @@
+import { WebhookVerificationError } from "./errors.js";
+
+const TIMESTAMP = /^\d{1,15}$/;
+
+/** Checks `webhook-timestamp` syntax and the replay window (both directions, edge inclusive). */
+export function checkTimestamp(value: string, state: { now: () => number; toleranceSeconds: number }, scheme: "v1" | "v1a" | "jwt"): Date {
+  if (!TIMESTAMP.test(value)) {
+    throw new WebhookVerificationError("invalid_header", "webhook-timestamp must be whole seconds since the epoch (1 to 15 digits).", { scheme });
+  }
+  const ts = Number(value);
+  const nowSec = Math.floor(state.now() / 1000);
+  const tol = state.toleranceSeconds;
+  if (ts < nowSec - tol) {
+    throw new WebhookVerificationError("timestamp_too_old", `webhook-timestamp is ${nowSec - ts} s old, outside the ${tol} s replay window (${scheme}); a replayed or long-delayed delivery.`, { scheme });
+  }
+  if (ts > nowSec + tol) {
+    throw new WebhookVerificationError("timestamp_too_new", `webhook-timestamp is ${ts - nowSec} s in the future, outside the ${tol} s window (${scheme}); check the server clock.`, { scheme });
+  }
+  return new Date(ts * 1000);
+}
+
