@@ -23,8 +23,8 @@ export type JwksFault =
   /** A redirect (302 unless `status` says otherwise) to `location`, e.g. another issuer serving an attacker's keys. */
   | "redirect"
   /**
-   * 200, chunked (no content-length): `{"keys":[`, then `bytes` of whitespace generated as it streams (never
-   * held in memory, sent only as fast as the client reads), then `]}`.
+   * 200, chunked (no content-length, unless `declareLength`): `{"keys":[`, then `bytes` of whitespace generated
+   * as it streams (never held in memory, sent only as fast as the client reads), then `]}`.
    */
   | "flood"
   /** 200 with the real key set, trickled `chunkBytes` (default 1) every `intervalMs` (default 100). */
@@ -40,6 +40,8 @@ export interface JwksFaultOptions {
   status?: 301 | 302 | 303 | 307 | 308;
   /** flood: how many bytes of filler (default 400 MiB). */
   bytes?: number;
+  /** flood: declare the whole length in content-length instead of sending it chunked (default false). */
+  declareLength?: boolean;
   /** drip: milliseconds between chunks (default 100). */
   intervalMs?: number;
   /** drip: bytes per chunk (default 1). */
@@ -228,11 +230,14 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
       case "redirect":
         res.writeHead(fault.status ?? 302, { location: fault.location! }).end();
         return;
-      case "flood":
-        res.writeHead(200, { "content-type": "application/json" }); // no content-length: chunked
+      case "flood": {
+        const bytes = fault.bytes ?? 400 * 1024 * 1024;
+        // without content-length node sends it chunked
+        res.writeHead(200, { "content-type": "application/json", ...(fault.declareLength ? { "content-length": String(bytes + 11) } : {}) });
         keep(res);
-        pipeline(floodBody(fault.bytes ?? 400 * 1024 * 1024, (n) => (floodBytes += n)), res).catch(() => undefined);
+        pipeline(floodBody(bytes, (n) => (floodBytes += n)), res).catch(() => undefined);
         return;
+      }
       case "drip":
         drip(res, fault);
         return;
