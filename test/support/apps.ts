@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import type { Server } from "node:http";
 import express from "express";
 import Koa from "koa";
 import Router from "@koa/router";
@@ -21,6 +22,8 @@ export const NODE_ADAPTERS = ["express", "koa", "next-pages", "nestjs"] as const
 export interface MountedApp {
   /** The webhook route's full URL. */
   url: string;
+  /** The node:http server underneath (its "request" event says a request arrived). */
+  server: Server;
   close(): Promise<void>;
 }
 
@@ -43,7 +46,7 @@ async function readAll(stream: AsyncIterable<Buffer>): Promise<string> {
 
 /** Mounts `webhooks` on PATH (every method) in a real app of that framework, listening on 127.0.0.1. */
 export async function mount(adapter: AdapterName, webhooks: GeminiWebhooks<any>, o: MountOptions = {}): Promise<MountedApp> {
-  const done = (running: Running): MountedApp => ({ url: running.base + PATH, close: running.close });
+  const done = (running: Running): MountedApp => ({ url: running.base + PATH, server: running.server, close: running.close });
   switch (adapter) {
     case "express": {
       const app = express();
@@ -89,6 +92,7 @@ export async function mount(adapter: AdapterName, webhooks: GeminiWebhooks<any>,
       const running = await serve(app.getHttpServer());
       return {
         url: running.base + PATH,
+        server: running.server,
         close: async () => {
           await running.close();
           await app.close().catch(() => undefined);
