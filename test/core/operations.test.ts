@@ -155,7 +155,7 @@ describe("process(): events that did not come over HTTP", () => {
     const event = fixture("batch.succeeded", { id: "batches/job1" });
     const first = await wh.process(event, { webhookId: "batches/job1", scheme: "reconcile" });
     expect(answer(first)).toEqual([200, "received"]);
-    expect(first.ctx).toMatchObject({ scheme: "reconcile", idempotencyKey: "gemini:event:batch.succeeded:batches/job1" });
+    expect(first.ctx).toMatchObject({ scheme: "reconcile", idempotencyKey: "gemini:event:batch.succeeded:job1" });
     expect(answer(await wh.handle(post(signed(event, { id: "msg_static" }))))).toEqual([200, "duplicate"]);
     expect(answer(await wh.handle(post(signed(event, { id: "msg_dynamic" }))))).toEqual([200, "duplicate"]);
     // the same job named without the SDK's resource prefix is the same job
