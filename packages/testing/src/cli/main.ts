@@ -1,5 +1,6 @@
 import { generateSecret } from "../sign-static.js";
 import { num, parse } from "./args.js";
+import { deadLetters } from "./dead-letters.js";
 import { HELP } from "./help.js";
 import { listen } from "./listen.js";
 import { CliError, colorsFor, type CliIO } from "./output.js";
@@ -51,6 +52,8 @@ export async function runCli(argv: string[], io: CliIO, stop?: Promise<unknown>)
         return sign(rest, io, help("sign"));
       case "secret":
         return secret(rest, io, help("secret"));
+      case "dead-letters":
+        return await deadLetters(rest, io, help("dead-letters"));
       case "doctor": {
         // The logic lives in @gemini-webhooks/genai (with @google/genai): loaded only for this command.
         const genai = await import("@gemini-webhooks/genai").catch(() => {
@@ -59,7 +62,7 @@ export async function runCli(argv: string[], io: CliIO, stop?: Promise<unknown>)
         return await genai.doctorCli(rest, io, help("doctor"));
       }
       default:
-        throw new CliError(`unknown command "${command}": use trigger, listen, sign, secret or doctor (gemini-webhooks --help)`);
+        throw new CliError(`unknown command "${command}": use trigger, listen, sign, secret, dead-letters or doctor (gemini-webhooks --help)`);
     }
   } catch (e) {
     const c = colorsFor(io.stderr, io.env);
