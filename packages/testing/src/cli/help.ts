@@ -137,6 +137,7 @@ Options:
 
 Needs @gemini-webhooks/redis and a Redis client (ioredis or redis) installed next to this package.
 Exits 0 when every replay was delivered, 1 when one was not (its entry is kept) or Redis is unreachable.
+`,
   doctor: `Usage: gemini-webhooks doctor --url URL [--app MODULE] [--export NAME] [--json]
 
 Lists the webhooks registered with the Gemini API (project of GEMINI_API_KEY) and checks, for URL:
