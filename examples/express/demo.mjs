@@ -99,6 +99,10 @@ coldApp.close();
 await coldIssuer.close();
 await issuer.close();
 
+// After the event: two deliveries lost past Gemini's retries, recovered by reconciliation (examples/genai)
+const { runGenaiDemo } = await import("../genai/demo.mjs");
+for (const r of (await runGenaiDemo({ print: false })).rows) rows.push({ ...r, name: `after: ${r.name}` });
+
 server.close();
 
 const w = [Math.max(...rows.map((r) => r.name.length)), 22, 22];

@@ -155,9 +155,12 @@ describe("process(): events that did not come over HTTP", () => {
     const event = fixture("batch.succeeded", { id: "batches/job1" });
     const first = await wh.process(event, { webhookId: "batches/job1", scheme: "reconcile" });
     expect(answer(first)).toEqual([200, "received"]);
-    expect(first.ctx).toMatchObject({ scheme: "reconcile", idempotencyKey: "gemini:event:batch.succeeded:batches/job1" });
+    expect(first.ctx).toMatchObject({ scheme: "reconcile", idempotencyKey: "gemini:event:batch.succeeded:job1" });
     expect(answer(await wh.handle(post(signed(event, { id: "msg_static" }))))).toEqual([200, "duplicate"]);
     expect(answer(await wh.handle(post(signed(event, { id: "msg_dynamic" }))))).toEqual([200, "duplicate"]);
+    // the same job named without the SDK's resource prefix is the same job
+    expect(answer(await wh.handle(post(signed(fixture("batch.succeeded", { id: "job1" }), { id: "msg_bare" }))))).toEqual([200, "duplicate"]);
+    expect(wh.dedupeBy).toBe("event");
     expect(answer(await wh.process(fixture("batch.failed", { id: "batches/job1" }), { webhookId: "batches/job1", scheme: "reconcile" }))).toEqual([200, "ignored"]);
     expect(runs).toBe(1);
     expect(answer(await wh.process({ nope: 1 } as never, { webhookId: "x", scheme: "reconcile" }))).toEqual([400, "invalid_json"]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { allFixtures } from "@gemini-webhooks/testing";
 import { clock, SECRET, signed } from "../core/helpers.js";
-import { deliver, outcome } from "../support/http.js";
+import { deliver, outcome } from "../support/requests.js";
 
 // The runnable example (examples/fastify/app.mjs): a Fastify 5 app with JSON routes and an onSend hook.
 const appPath = new URL("../../examples/fastify/app.mjs", import.meta.url).href;

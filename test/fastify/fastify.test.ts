@@ -6,7 +6,7 @@ import { createGeminiWebhooks, type AnyGeminiEvent, type GeminiWebhooksOptions }
 import { allFixtures } from "@gemini-webhooks/testing";
 import { clock, SECRET, signed } from "../core/helpers.js";
 import { answersTable } from "../support/answers.js";
-import { deliver, outcome } from "../support/http.js";
+import { deliver, outcome } from "../support/requests.js";
 
 type Fastify = typeof fastify5;
 const versions: [string, Fastify, number][] = [

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { AnyGeminiEvent, BatchCompletedEvent, BatchSucceededEvent, GeminiWebhookEvent, VideoGeneratedEvent } from "@gemini-webhooks/core";
 import { batchResults, downloadVideo, GenaiError, resultText, videoFile, type BatchResultLine, type GenAIClient } from "@gemini-webhooks/genai";
 import { resultLine, startGeminiApi, type GeminiApi } from "../support/gemini-api.js";
 
@@ -194,6 +195,7 @@ describe("batchResults", () => {
   });
 
   it("refuses events that carry no results", async () => {
+    // @ts-expect-error the types refuse it too; at run time it is refused with a clear error
     const err = await collect(batchResults(api.client(), { type: "batch.failed", data: { id: "batches/x" } })).catch((e) => e);
     expect(err).toMatchObject({ code: "unsupported" });
   });
@@ -286,6 +288,7 @@ describe("video.generated", () => {
     });
     expect(videoFile({ type: "video.generated", data: { output_file_uri: "gs://bucket/v.mp4" } })).toEqual({ uri: "gs://bucket/v.mp4" });
     expect(() => videoFile({ type: "video.generated", data: { id: "op-1" } })).toThrow(/none of video_uri, file_id, output_file_uri, file_name/);
+    // @ts-expect-error the types refuse it too
     expect(() => videoFile({ type: "batch.succeeded", data: {} })).toThrow(GenaiError);
   });
 
@@ -318,3 +321,17 @@ const _fits: (api: GeminiApi) => GenAIClient = (a) => a.client();
 const _line: BatchResultLine = { key: "k", index: 0, response: {} };
 void _fits;
 void _line;
+
+// Type-level: the helpers take the core's typed events, and refuse other event types until narrowed.
+export function typeChecks(ai: GenAIClient, e: BatchSucceededEvent, c: BatchCompletedEvent, v: VideoGeneratedEvent, any: AnyGeminiEvent, known: GeminiWebhookEvent) {
+  void batchResults(ai, e);
+  void batchResults(ai, c);
+  void videoFile(v);
+  // @ts-expect-error a batch.failed event has no results
+  void batchResults(ai, { type: "batch.failed", data: { id: "x", error_code: "1", error_message: "m" } });
+  // @ts-expect-error an event of any type must be narrowed first
+  void batchResults(ai, any);
+  if (known.type === "batch.succeeded") void batchResults(ai, known);
+  // @ts-expect-error not a video event
+  void videoFile(e);
+}

@@ -16,10 +16,11 @@ export interface Run {
 }
 
 /** A receiver with `dedupeBy: "event"` whose batch handlers record every run. */
-export function receiver(options: { store?: IdempotencyStore; now?: () => number; fail?: (event: AnyGeminiEvent) => boolean } = {}) {
+export function receiver(options: { store?: IdempotencyStore; now?: () => number; fail?: (event: AnyGeminiEvent) => boolean; workMs?: number } = {}) {
   const runs: Run[] = [];
   const record = async (event: AnyGeminiEvent, ctx: WebhookContext) => {
-    await Promise.resolve(); // let concurrent runs interleave
+    // let concurrent runs interleave (workMs: a handler that does some I/O)
+    await (options.workMs ? new Promise((r) => setTimeout(r, options.workMs)) : Promise.resolve());
     if (options.fail?.(event)) throw new Error(`handler failed for ${String(event.data.id)}`);
     runs.push({ job: String(event.data.id), type: event.type, scheme: ctx.scheme });
   };

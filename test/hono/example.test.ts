@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { serve } from "@hono/node-server";
 import { allFixtures } from "@gemini-webhooks/testing";
 import { clock, SECRET, signed } from "../core/helpers.js";
-import { deliver, outcome } from "../support/http.js";
+import { deliver, outcome } from "../support/requests.js";
 
 // The runnable example (examples/hono/app.mjs) on Node, as its server.mjs serves it.
 const appPath = new URL("../../examples/hono/app.mjs", import.meta.url).href;

@@ -7,7 +7,7 @@ import { createGeminiWebhooks, type AnyGeminiEvent, type GeminiWebhooksOptions }
 import { allFixtures } from "@gemini-webhooks/testing";
 import { clock, SECRET, signed } from "../core/helpers.js";
 import { answersTable } from "../support/answers.js";
-import { deliver, outcome } from "../support/http.js";
+import { deliver, outcome } from "../support/requests.js";
 
 // Hono on Node (@hono/node-server) over real HTTP; test/runtimes runs the same middleware on Bun, Deno and workerd.
 

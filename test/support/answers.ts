@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import type { GeminiWebhooksOptions, IdempotencyStore } from "@gemini-webhooks/core";
 import { createTestIssuer, signStatic, type TestIssuer } from "@gemini-webhooks/testing";
 import { clock, NOW_S, SECRET, signed } from "../core/helpers.js";
-import { deliver, outcome, rawRequest } from "./http.js";
+import { deliver, outcome, rawRequest } from "./requests.js";
 
 export interface Served {
   /** The full URL of the webhook route. */

@@ -32,7 +32,7 @@ export type BatchResultLine<R = GenerateContentResponseJson> =
 
 /** What batchResults reads: a `batch.succeeded` / `batch.completed` event (or anything with its data). */
 export interface BatchEventLike {
-  type?: string;
+  type?: "batch.succeeded" | "batch.completed";
   data: { id?: string; output_file_uri?: string; [field: string]: unknown };
 }
 
@@ -61,8 +61,9 @@ export async function* batchResults<R = GenerateContentResponseJson>(
 ): AsyncGenerator<BatchResultLine<R>> {
   const data = event?.data;
   if (data === null || typeof data !== "object") throw new GenaiError("unsupported", "batchResults(ai, event) needs a batch.succeeded event (with data).");
-  if (event.type !== undefined && event.type !== "batch.succeeded" && event.type !== "batch.completed") {
-    throw new GenaiError("unsupported", `batchResults reads the results of a batch.succeeded event, not ${event.type}.`);
+  const type = (event as { type?: string }).type;
+  if (type !== undefined && type !== "batch.succeeded" && type !== "batch.completed") {
+    throw new GenaiError("unsupported", `batchResults reads the results of a batch.succeeded event, not ${type}.`);
   }
   let fileName = geminiFileName(data.output_file_uri);
   if (fileName === undefined) {

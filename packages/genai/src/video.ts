@@ -12,7 +12,7 @@ export interface VideoFile {
 
 /** What videoFile reads: a `video.generated` event (or anything with its data). */
 export interface VideoEventLike {
-  type?: string;
+  type?: "video.generated";
   data: { file_id?: string; video_uri?: string; output_file_uri?: string; file_name?: string; [field: string]: unknown };
 }
 
@@ -26,7 +26,8 @@ const str = (v: unknown): string | undefined => (typeof v === "string" && v !== 
 export function videoFile(event: VideoEventLike): VideoFile {
   const data = event?.data;
   if (data === null || typeof data !== "object") throw new GenaiError("unsupported", "videoFile(event) needs a video.generated event (with data).");
-  if (event.type !== undefined && event.type !== "video.generated") throw new GenaiError("unsupported", `videoFile reads a video.generated event, not ${event.type}.`);
+  const type = (event as { type?: string }).type;
+  if (type !== undefined && type !== "video.generated") throw new GenaiError("unsupported", `videoFile reads a video.generated event, not ${type}.`);
   const uri = str(data.video_uri) ?? str(data.output_file_uri);
   const id = str(data.file_name) ?? str(data.file_id);
   const fileName = geminiFileName(id) ?? geminiFileName(uri);
