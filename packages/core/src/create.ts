@@ -1,5 +1,5 @@
 import { errorResult, toResponse } from "./answers.js";
-import { receive } from "./receive.js";
+import { HANDLE_NOW, receive } from "./receive.js";
 import { Dispatcher } from "./dispatcher.js";
 import { createDynamicVerifier } from "./dynamic/index.js";
 import type { WebhookVerificationError } from "./errors.js";
@@ -98,8 +98,9 @@ export function createGeminiWebhooks<M = UserMetadata>(options: GeminiWebhooksOp
     now: o.now,
   });
 
-  const instance: GeminiWebhooks<M> & { [BRAND]: true } = {
+  const instance: GeminiWebhooks<M> & { [BRAND]: true; [HANDLE_NOW]: typeof pipeline.handleNow } = {
     [BRAND]: true,
+    [HANDLE_NOW]: pipeline.handleNow,
     verify: async (request) => (await pipeline.verifyRequest(request)).event,
     verifyDelivery: pipeline.verifyRequest,
     begin: (request) => pipeline.begin(request),

@@ -3,7 +3,8 @@
  * timeout, parser detection, aborts) and write a ServerResponse. The Node adapters (Express, Koa, Next
  * Pages, NestJS, Fastify, the CLI) use it. Types only from node:http: nothing is imported at run time.
  */
-import { closesConnection, receive, type ReceiveResult } from "./receive.js";
+import { closesConnection, receiveNow, type ReceiveResult } from "./receive.js";
+import { isThenable } from "./maybe.js";
 import { concatChunks } from "./read-limited.js";
 import type { GeminiWebhooks } from "./create.js";
 import { bodyAlreadyParsed, bodyTimeout, bodyTooLarge, ClientAbortError, type Framework } from "./messages.js";
@@ -104,18 +105,28 @@ export function sendNode(res: NodeResponse, result: ReceiveResult<any>): void {
  * The whole receive path for a Node request: `raw` is the body a framework already captured (a Buffer or
  * the exact string), else the stream is read here. Returns the result (the adapter exposes its event).
  */
-export async function receiveNode<M>(
+export function receiveNode<M>(
   webhooks: GeminiWebhooks<M>,
   req: NodeBodyStream & { method?: string | undefined },
   res: NodeResponse | undefined,
   options: { framework: Framework; raw?: Uint8Array | string | undefined },
 ): Promise<ReceiveResult<M>> {
-  const result = await receive(webhooks, {
-    method: req.method,
-    headers: req.headers,
-    body: () => options.raw ?? readNodeBody(req, { limit: webhooks.maxBodyBytes, timeoutMs: webhooks.readTimeoutMs, framework: options.framework }),
-  });
-  if (res) sendNode(res, result);
-  return result;
+  try {
+    const result = receiveNow(webhooks, {
+      method: req.method,
+      headers: req.headers,
+      body: () => options.raw ?? readNodeBody(req, { limit: webhooks.maxBodyBytes, timeoutMs: webhooks.readTimeoutMs, framework: options.framework }),
+    });
+    if (!res) return Promise.resolve(result);
+    if (isThenable<ReceiveResult<M>>(result)) {
+      return Promise.resolve(result).then((r) => {
+        sendNode(res, r);
+        return r;
+      });
+    }
+    sendNode(res, result);
+    return Promise.resolve(result);
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
-
