@@ -6,7 +6,7 @@
 // benchmark (bench/http.mjs) is the figure that counts; this one is for working on the path.
 //   node bench/receive.mjs           (after `pnpm build`)
 // Env: RECEIVE_ROUNDS (default 15), RECEIVE_ROUND_MS (default 150), RECEIVE_CONCURRENCY (requests in
-// flight, default 10), RECEIVE_BASELINE (another checkout's packages/ dir: also run its receiveNode).
+// flight, default 10), RECEIVE_BASELINE (other builds' packages/ dirs, comma-separated: also run their receiveNode).
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import { pathToFileURL } from "node:url";
@@ -17,7 +17,8 @@ requireBuilt("core");
 const rounds = Number(process.env.RECEIVE_ROUNDS ?? 15);
 const roundMs = Number(process.env.RECEIVE_ROUND_MS ?? 150);
 const concurrency = Number(process.env.RECEIVE_CONCURRENCY ?? 10);
-const baseline = process.env.RECEIVE_BASELINE;
+// comma-separated: several builds side by side (e.g. one per commit)
+const baselines = (process.env.RECEIVE_BASELINE ?? "").split(",").filter(Boolean);
 const COMMAND = "node bench/receive.mjs";
 const JSON_TYPE = "application/json; charset=utf-8";
 
@@ -116,7 +117,7 @@ const candidates = [
       }),
   },
   { name: "receiveNode (this build)", handler: await oursHandler(undefined) },
-  ...(baseline ? [{ name: `receiveNode (baseline: ${baseline})`, handler: await oursHandler(baseline) }] : []),
+  ...(await Promise.all(baselines.map(async (dir) => ({ name: `receiveNode (build in ${dir})`, handler: await oursHandler(dir) })))),
 ];
 for (const c of candidates) c.cursor = 0;
 
