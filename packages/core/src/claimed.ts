@@ -28,10 +28,10 @@ export interface ClaimDeps {
   now: () => number;
 }
 
-function settleStore(deps: ClaimDeps, how: "complete" | "release", verified: VerifiedDelivery<any>): void | Promise<void> {
+function settleStore(deps: ClaimDeps, how: "complete" | "release", verified: VerifiedDelivery<any>, held: boolean): void | Promise<void> {
   const { store, reporter } = deps;
   const key = verified.ctx.idempotencyKey;
-  deps.leases.drop(key);
+  if (held) deps.leases.drop(key);
   if (!store) return;
   const failed = (e: unknown) => reporter.report(e, { stage: "complete", webhookId: verified.ctx.webhookId, event: verified.event as AnyGeminiEvent });
   try {
@@ -91,25 +91,33 @@ function removeDeadLetter(deps: ClaimDeps, verified: VerifiedDelivery<any>): voi
 }
 
 /**
- * A claim held for `verified` until it is settled, once: the synchronous core of a ClaimedDelivery (the
- * answer comes back as a value when the store settles synchronously, else as a promise).
+ * A claim on `verified` until it is settled, once: the synchronous core of a ClaimedDelivery (the answer
+ * comes back as a value when the store settles synchronously, else as a promise). Its lease is renewed
+ * (LeaseKeeper) from `hold()` until it is settled: the pipeline holds it only when a handler, queue or
+ * hook goes asynchronous, since no renewal can happen before that; `begin()`'s deliveries are held at once.
  */
 export class Claim<M = UserMetadata> {
   private settled = false;
+  private held = false;
 
   constructor(
     readonly verified: VerifiedDelivery<M>,
     private readonly deps: ClaimDeps,
     private readonly obs: Observation,
-  ) {
-    deps.leases.hold(verified.ctx.idempotencyKey);
+  ) {}
+
+  /** Keeps the lease alive until the claim is settled. */
+  hold(): void {
+    if (this.held || this.settled) return;
+    this.held = true;
+    this.deps.leases.hold(this.verified.ctx.idempotencyKey);
   }
 
   complete(status: "received" | "ignored" = "received"): MaybePromise<HandleResult<M>> {
     const verified = this.verified;
     if (this.settled) return ok(status, verified);
     this.settled = true;
-    const s = settleStore(this.deps, "complete", verified);
+    const s = settleStore(this.deps, "complete", verified, this.held);
     removeDeadLetter(this.deps, verified);
     if (s) return s.then(() => this.obs.end(ok(status, verified)));
     return this.obs.end(ok(status, verified));
@@ -123,7 +131,7 @@ export class Claim<M = UserMetadata> {
     const result = { ...errorResult(answer), event, ctx } as HandleResult<M>;
     if (this.settled) return result;
     this.settled = true;
-    const s = settleStore(this.deps, "release", this.verified);
+    const s = settleStore(this.deps, "release", this.verified, this.held);
     this.deps.reporter.report(error, { stage: options.stage ?? "handler", webhookId: ctx.webhookId, event: event as AnyGeminiEvent, code: answer.code });
     if ((options.stage ?? "handler") === "handler") recordDeadLetter(this.deps, this.verified, error, answer.code);
     if (s) return s.then(() => this.obs.end(result));
@@ -134,6 +142,7 @@ export class Claim<M = UserMetadata> {
 /** The claimed delivery of a claim (what `begin()` gives): its claim is kept alive until it is settled, once. */
 export function claimedDelivery<M>(claim: Claim<M>): ClaimedDelivery<M> {
   const { event, ctx } = claim.verified;
+  claim.hold();
   return {
     event,
     ctx,

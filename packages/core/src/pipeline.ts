@@ -154,11 +154,13 @@ export function createPipeline<M>(deps: PipelineDeps) {
       } catch (e) {
         return unreachable(e);
       }
+      claim.hold();
       return Promise.resolve(queued).then(() => claim.complete(), unreachable);
     }
     const list = dispatcher.handlersFor(event.type);
     if (list.length === 0) return claim.complete("ignored");
     if (options.ack === "immediate") {
+      claim.hold();
       void dispatcher.dispatch(event as AnyGeminiEvent, ctx, list, obs).then(
         () => claim.complete(),
         (e) => claim.fail(e),
@@ -174,6 +176,7 @@ export function createPipeline<M>(deps: PipelineDeps) {
         return claim.fail(e);
       }
       if (isThenable(r)) {
+        claim.hold();
         return Promise.resolve(r).then(
           () => claim.complete(),
           (e: unknown) => claim.fail(e),
@@ -181,6 +184,7 @@ export function createPipeline<M>(deps: PipelineDeps) {
       }
       return claim.complete();
     }
+    claim.hold();
     return dispatcher.dispatch(event as AnyGeminiEvent, ctx, list, obs).then(
       () => claim.complete(),
       (e: unknown) => claim.fail(e),
