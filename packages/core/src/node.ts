@@ -50,35 +50,42 @@ export function readNodeBody(req: NodeBodyStream, options: NodeReadOptions): Pro
   return new Promise<Uint8Array>((resolve, reject) => {
     const chunks: Uint8Array[] = [];
     let total = 0;
-    const finish = (settle: () => void) => {
+    const finish = () => {
       clearTimeout(timer);
       req.removeListener("data", onData);
       req.removeListener("end", onEnd);
-      req.removeListener("error", onError);
-      req.removeListener("close", onClose);
-      req.removeListener("aborted", onClose);
-      settle();
+      req.removeListener("error", onAbort);
+      req.removeListener("close", onAbort);
+      req.removeListener("aborted", onAbort);
     };
     const timer = setTimeout(() => {
       req.pause?.(); // stop reading; the answer closes the connection
-      finish(() => reject(bodyTimeout(options.timeoutMs)));
+      finish();
+      reject(bodyTimeout(options.timeoutMs));
     }, options.timeoutMs);
     const onData = (chunk: Uint8Array | string) => {
       const c = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
       total += c.byteLength;
       if (total > options.limit) {
         req.pause?.();
-        finish(() => reject(bodyTooLarge(options.limit)));
+        finish();
+        reject(bodyTooLarge(options.limit));
       } else chunks.push(c);
     };
-    const onEnd = () => finish(() => resolve(concatChunks(chunks, total)));
-    const onError = () => finish(() => reject(new ClientAbortError()));
-    const onClose = () => finish(() => reject(new ClientAbortError()));
+    const onEnd = () => {
+      finish();
+      resolve(concatChunks(chunks, total));
+    };
+    // an error, a close before the end, or an abort: the client went away
+    const onAbort = () => {
+      finish();
+      reject(new ClientAbortError());
+    };
     req.on("data", onData);
     req.on("end", onEnd);
-    req.on("error", onError);
-    req.on("close", onClose);
-    req.on("aborted", onClose);
+    req.on("error", onAbort);
+    req.on("close", onAbort);
+    req.on("aborted", onAbort);
   });
 }
 
