@@ -1,4 +1,5 @@
 import { packageBuild } from "../tsup.shared.js";
 
-// bullmq is loaded lazily with createRequire(import.meta.url); the CJS build needs the import.meta.url shim.
-export default packageBuild({ platform: "node", shims: true });
+// Two entries: the store (no bullmq anywhere in its JS or types) and "./bullmq" (the queue and worker).
+// (CJS shares chunks between them: one RedisTimeoutError class, see tsup.shared.ts.)
+export default packageBuild({ platform: "node", entry: { index: "src/index.ts", bullmq: "src/bullmq.ts" } });

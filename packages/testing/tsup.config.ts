@@ -8,7 +8,7 @@ export default defineConfig({
   entry: ["src/index.ts", "src/cli.ts"],
   format: ["esm", "cjs"],
   dts: { entry: "src/index.ts" },
-  sourcemap: true,
+  sourcemap: false,
   clean: true,
   target: "es2022",
   platform: "node",

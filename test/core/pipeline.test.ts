@@ -55,9 +55,11 @@ describe("answers: DESIGN's status table", () => {
   it("409 in_progress while the same id is being processed", async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const wh = receiver({ on: { "*": () => gate } });
+    let entered!: () => void;
+    const started = new Promise<void>((r) => (entered = r));
+    const wh = receiver({ on: { "*": () => (entered(), gate) } });
     const first = wh.handle(post(signed()));
-    await new Promise((r) => setTimeout(r, 10));
+    await started; // the first delivery holds its claim inside the handler
     const second = await wh.handle(post(signed()));
     expect(second.status).toBe(409);
     expect(second.body).toEqual({ error: { code: "in_progress", message: expect.any(String) } });

@@ -33,6 +33,8 @@ describe.each(versions)("%s", (_name, express) => {
     let fail = true;
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
+    let entered!: () => void;
+    const started = new Promise<void>((r) => (entered = r));
     const app = express();
     app.post(
       "/gemini-callback",
@@ -42,7 +44,7 @@ describe.each(versions)("%s", (_name, express) => {
           on: {
             "batch.succeeded": () => {},
             "batch.failed": () => { if (fail) { fail = false; throw new Error("boom"); } },
-            "batch.expired": () => gate,
+            "batch.expired": () => (entered(), gate),
           },
         }),
       ),
@@ -60,7 +62,7 @@ describe.each(versions)("%s", (_name, express) => {
     expect((await send(app, signed(failed, { id: "msg_f" }))).body).toEqual({ status: "received" });
 
     const slow = send(app, signed({ type: "batch.expired", data: { id: "e" } }, { id: "msg_slow" })).then((r) => r);
-    await new Promise((r) => setTimeout(r, 50));
+    await started; // the first delivery holds its claim inside the handler
     const r409 = await send(app, signed({ type: "batch.expired", data: { id: "e" } }, { id: "msg_slow" }));
     expect([r409.status, code(r409)]).toEqual([409, "in_progress"]);
     release();

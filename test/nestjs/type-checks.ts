@@ -20,7 +20,7 @@ export class Handlers {
   @OnGeminiEvent("batch.succeeded")
   ok(event: BatchSucceededEvent, ctx: WebhookContext) {
     const uri: string = event.data.output_file_uri;
-    const scheme: "v1" | "v1a" | "jwt" = ctx.scheme;
+    const scheme: "v1" | "v1a" | "jwt" | "reconcile" = ctx.scheme;
     void [uri, scheme];
   }
 

@@ -21,6 +21,16 @@ describe("built packages (run `pnpm build` first; `pnpm test` does)", () => {
     const d = signStatic({ event: { type: "batch.expired", data: { id: "b" } }, secret: SECRET });
     expect((await wh.handle({ ...d, method: "POST" })).body).toEqual({ status: "received" });
   });
+  it("core's CommonJS entries share one set of classes (a 413 from ./adapter is a 413 for the main entry)", () => {
+    const core = require(dist("core") + "index.cjs");
+    const adapter = require(dist("core") + "adapter.cjs");
+    const node = require(dist("core") + "node.cjs");
+    const wh = core.createGeminiWebhooks({ secret: SECRET, logger: false });
+    expect(adapter.bodyTooLarge(10)).toBeInstanceOf(core.WebhookVerificationError);
+    expect(wh.reject(adapter.bodyTooLarge(10)).status).toBe(413);
+    expect(wh.reject(adapter.bodyTimeout(10)).status).toBe(408);
+    expect(typeof node.readNodeBody).toBe("function");
+  });
   it("core loads as ESM from dist", async () => {
     const core = await import(dist("core") + "index.js");
     expect(core.ERROR_CODES).toContain("keys_unavailable");

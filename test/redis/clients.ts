@@ -12,6 +12,8 @@ export interface TestClient {
   /** Plain commands for assertions, the same over both clients. */
   get(key: string): Promise<string | null>;
   pttl(key: string): Promise<number>;
+  /** The client's own view: connected and ready for commands. */
+  ready(): boolean;
   del(key: string): Promise<void>;
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -31,6 +33,7 @@ export async function makeClient(kind: ClientKind, url: string, opts: { failFast
       client: c,
       get: (k) => c.get(k),
       pttl: (k) => c.pttl(k),
+      ready: () => c.status === "ready",
       del: async (k) => void (await c.del(k)),
       flush: async () => void (await c.flushall()),
       close: async () => void c.disconnect(),
@@ -44,6 +47,7 @@ export async function makeClient(kind: ClientKind, url: string, opts: { failFast
     client: c,
     get: async (k) => (await c.get(k)) as string | null,
     pttl: (k) => c.pTTL(k),
+    ready: () => c.isReady,
     del: async (k) => void (await c.del(k)),
     flush: async () => void (await c.flushAll()),
     close: async () => {

@@ -5,27 +5,21 @@ import request from "supertest";
 import { Redis } from "ioredis";
 import { createGeminiWebhooks, type AnyGeminiEvent, type GeminiWebhooksOptions, type WebhookContext } from "@gemini-webhooks/core";
 import { geminiWebhooks } from "@gemini-webhooks/express";
+import { redisStore } from "@gemini-webhooks/redis";
 import {
   bullmqQueue,
   createGeminiWorker,
   deserializeContext,
   jobIdFor,
-  redisStore,
   serializeContext,
   type GeminiBullmqQueue,
   type GeminiWorker,
-} from "@gemini-webhooks/redis";
+} from "@gemini-webhooks/redis/bullmq";
 import { SECRET, clock, signed } from "../core/helpers.js";
 import { describeRedis, startRedis, type RedisServer } from "./redis-server.js";
+import { until } from "../support/wait.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(cond: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (await cond()) return;
-    await sleep(25);
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 describeRedis("durable mode: bullmqQueue + createGeminiWorker", () => {
   let server: RedisServer;

@@ -6,16 +6,7 @@ import { createClient } from "redis";
 import { SECRET, clock, signed } from "../core/helpers.js";
 import { CLIENT_KINDS, makeClient, type ClientKind, type TestClient } from "./clients.js";
 import { describeRedis, startRedis, type RedisServer } from "./redis-server.js";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (await cond()) return;
-    await sleep(25);
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
+import { until } from "../support/wait.js";
 
 describeRedis("redisStore against a real redis-server", () => {
   let server: RedisServer;
@@ -217,6 +208,9 @@ describeRedis("redisStore when Redis is down", () => {
       clients.push(c);
       const store = redisStore(c.client, { timeoutMs: 300 });
       await server.stop();
+      // Once the client has seen the connection drop, a command waits in its offline queue (no answer ever
+      // comes, only our timeout). Sent before that, it would fail with the socket instead ("Socket closed").
+      await until(() => !c.ready(), "the client to notice that Redis is gone");
       await expect(store.claim("gemini:slow")).rejects.toBeInstanceOf(RedisTimeoutError);
       await server.dispose();
     });
@@ -249,6 +243,7 @@ describeRedis("redisStore when Redis is down", () => {
     clients.push(c);
     const store = redisStore(c.client, { prefix: "ghost:", timeoutMs: 200 });
     await server.stop();
+    await until(() => !c.ready(), "the client to notice that Redis is gone");
     await expect(store.claim("gemini:ghost")).rejects.toBeInstanceOf(RedisTimeoutError);
     await server.start(); // ioredis reconnects and sends the queued SET NX: it lands, then is released
     const probe = await makeClient("ioredis", server.url);

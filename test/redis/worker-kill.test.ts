@@ -5,20 +5,13 @@ import express from "express";
 import request from "supertest";
 import { Redis } from "ioredis";
 import { geminiWebhooks } from "@gemini-webhooks/express";
-import { bullmqQueue, jobIdFor, redisStore, type GeminiBullmqQueue } from "@gemini-webhooks/redis";
+import { redisStore } from "@gemini-webhooks/redis";
+import { bullmqQueue, jobIdFor, type GeminiBullmqQueue } from "@gemini-webhooks/redis/bullmq";
 import { signStatic } from "@gemini-webhooks/testing";
 import { SECRET } from "../core/helpers.js";
 import { ensureBuilt, startChild, type Child } from "./processes.js";
 import { describeRedis, startRedis, type RedisServer } from "./redis-server.js";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(cond: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 800; i++) {
-    if (await cond()) return;
-    await sleep(25);
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
+import { until } from "../support/wait.js";
 
 describeRedis("durable mode: a worker process killed mid-job", () => {
   let server: RedisServer;

@@ -62,6 +62,8 @@ export interface GeminiWebhooks<M = UserMetadata> {
   readonly store: IdempotencyStore | undefined;
   readonly maxBodyBytes: number;
   readonly readTimeoutMs: number;
+  /** What the idempotency key is: the delivery's signed id, or the job outcome's (event type + job id). */
+  readonly dedupeBy: "delivery" | "event";
   /** The receiver's logger (never throws). */
   readonly logger: WebhookLogger;
   /** The answer for an error an adapter found itself (reported and observed like core's own). */
@@ -121,6 +123,7 @@ export function createGeminiWebhooks<M = UserMetadata>(options: GeminiWebhooksOp
     store: o.store,
     maxBodyBytes: o.maxBodyBytes,
     readTimeoutMs: o.readTimeoutMs,
+    dedupeBy: o.dedupeBy,
     logger: o.logger,
     reject: (error) => pipeline.reject(error, createObservers(o.hooks, reporter, o.now)()),
     errorResult: errorResult as (e: WebhookVerificationError) => HandleResult<M>,

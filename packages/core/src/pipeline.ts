@@ -25,12 +25,15 @@ export interface PipelineDeps extends ClaimDeps {
   observe: () => Observation;
 }
 
-/** The job a known event is about (`data.id`, else the video's `file_id` / `file_name`), for `dedupeBy: "event"`. */
+/**
+ * The job an event is about (`data.id`, else the video's `file_id` / `file_name`), for `dedupeBy: "event"`.
+ * A resource-name prefix (`batches/…`, as the SDK names jobs) is dropped, so `batches/b1` and `b1` are one job.
+ */
 function jobIdOf(event: AnyGeminiEvent): string | undefined {
   const data = event.data as Record<string, unknown>;
   for (const field of ["id", "file_id", "file_name"]) {
     const v = data[field];
-    if (typeof v === "string" && v !== "") return v;
+    if (typeof v === "string" && v !== "") return v.replace(/^(batches|interactions|operations|files|models\/[^/]+\/operations)\//, "");
   }
   return undefined;
 }

@@ -36,7 +36,7 @@ export function geminiWebhooks<M = UserMetadata>(optionsOrInstance: GeminiWebhoo
 
 /** For apps that keep a global `express.json({ verify: captureRawBody })`: stores the raw bytes on req.rawBody. */
 export function captureRawBody(req: IncomingMessage, _res: ServerResponse, buf: Buffer): void {
-  (req as Req).rawBody = buf;
+  (req as unknown as { rawBody?: unknown }).rawBody = buf;
 }
 
 export { createGeminiWebhooks, WebhookVerificationError } from "@gemini-webhooks/core";

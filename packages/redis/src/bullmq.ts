@@ -1,17 +1,13 @@
-import { createRequire } from "node:module";
-import type * as BullMQ from "bullmq";
-
-let loaded: typeof BullMQ | undefined;
-
-/**
- * bullmq is an optional peer: loaded on first use, so `redisStore` alone needs neither bullmq nor ioredis.
- */
-export function loadBullmq(): typeof BullMQ {
-  if (loaded) return loaded;
-  try {
-    loaded = createRequire(import.meta.url)("bullmq") as typeof BullMQ;
-  } catch (e) {
-    throw new Error('The durable queue needs the "bullmq" package next to @gemini-webhooks/redis: npm install bullmq', { cause: e });
-  }
-  return loaded;
-}
+// `@gemini-webhooks/redis/bullmq`: the durable queue and its worker. A subpath of its own, so that apps that
+// use only `redisStore` need neither bullmq installed nor its types (`skipLibCheck: false` included).
+export {
+  bullmqQueue,
+  failedDeliveries,
+  DEFAULT_QUEUE_NAME,
+  DEFAULT_JOB_OPTIONS,
+  type BullmqQueueOptions,
+  type GeminiBullmqQueue,
+  type FailedDelivery,
+} from "./queue.js";
+export { createGeminiWorker, geminiProcessor, type GeminiWorker, type GeminiWorkerOptions, type GeminiJobResult } from "./worker.js";
+export { jobIdFor, serializeContext, deserializeContext, type GeminiJobData, type SerializedContext } from "./job.js";

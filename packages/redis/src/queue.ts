@@ -1,6 +1,5 @@
 import type { AnyGeminiEvent, WebhookContext, WebhookQueue } from "@gemini-webhooks/core";
-import type { ConnectionOptions, Job, JobsOptions, Queue } from "bullmq";
-import { loadBullmq } from "./bullmq.js";
+import { Queue, type ConnectionOptions, type Job, type JobsOptions } from "bullmq";
 import { deserializeContext, jobIdFor, serializeContext, type GeminiJobData } from "./job.js";
 import { checkMs, withTimeout } from "./timeout.js";
 
@@ -85,7 +84,6 @@ export function bullmqQueue(options: BullmqQueueOptions): GeminiBullmqQueue {
   if (options.queue) {
     queue = options.queue as Queue<GeminiJobData>;
   } else {
-    const { Queue } = loadBullmq();
     queue = new Queue<GeminiJobData>(options.queueName ?? DEFAULT_QUEUE_NAME, {
       connection: options.connection!,
       ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),

@@ -1,6 +1,5 @@
 import { createGeminiWebhooks, type GeminiWebhooks, type HandlerMap, type UserMetadata } from "@gemini-webhooks/core";
-import type { ConnectionOptions, Job, Worker, WorkerOptions } from "bullmq";
-import { loadBullmq } from "./bullmq.js";
+import { Worker, type ConnectionOptions, type Job, type WorkerOptions } from "bullmq";
 import { deserializeContext, type GeminiJobData } from "./job.js";
 import { DEFAULT_QUEUE_NAME } from "./queue.js";
 
@@ -56,7 +55,6 @@ export function createGeminiWorker<M = UserMetadata>(options: GeminiWorkerOption
   if (!options.connection) throw new TypeError("createGeminiWorker needs a Redis connection: { connection: { host, port } }.");
   if (!options.webhooks && !options.on) throw new TypeError("createGeminiWorker needs the handlers: { webhooks } (your createGeminiWebhooks instance) or { on }.");
   const webhooks = options.webhooks ?? createGeminiWebhooks<M>({ secret: internalSecret(), idempotency: false, on: options.on! });
-  const { Worker } = loadBullmq();
   const worker = new Worker<GeminiJobData, GeminiJobResult>(options.queueName ?? DEFAULT_QUEUE_NAME, geminiProcessor(webhooks), {
     ...options.workerOptions,
     connection: options.connection,

@@ -15,6 +15,8 @@ Commands:
   listen                 run a receiver that verifies and pretty-prints each delivery
   sign <event-type>      print a ready-to-paste curl command with a signed event
   secret                 print a fresh whsec_ signing secret
+  dead-letters           list, replay or delete failed deliveries kept in Redis
+  doctor --url URL       check the webhooks registered with Gemini against your app (needs GEMINI_API_KEY)
 
 Run "gemini-webhooks <command> --help" for a command's options.
 
@@ -79,8 +81,18 @@ Options:
   --jwks-uri URL          accept dynamic deliveries verified against this JWKS instead
   --audience AUD          expected JWT audience (default ${DEFAULT_AUDIENCE} with --dynamic)
   --fail-rate RATE        make this share of deliveries fail with 500 handler_failed, 0..1 (to watch retries)
+  --forward URL           pass each verified delivery (same bytes and headers) to your app at URL, and the
+                          app's answer (status, body) back to the sender, so a 500 from the app is retried;
+                          needs the app's --secret; the listener itself keeps no dedupe state
+  --forward-timeout MS    give up on the app after MS and answer 502 forward_failed (default 30000)
+  --ui                    serve the inspector page on 127.0.0.1: deliveries live, with headers, scheme,
+                          verification, the JSON and the answers; filters; resend
+  --ui-port N             port of the inspector (default 0: a free one, printed at start)
   --headers               print the webhook headers of each delivery too
   --json                  print one JSON line per delivery instead
+
+Examples:
+  gemini-webhooks listen --port 4000 --forward http://127.0.0.1:3000/gemini-callback --ui
 `,
   sign: `Usage: gemini-webhooks sign <event-type> [options]
 
@@ -98,6 +110,52 @@ Options:
   --timestamp SECONDS     webhook-timestamp (default now)
   --json                  print { url, headers, body } as JSON instead of curl
   --allow-unknown-type    sign an event type that is not in the catalog
+`,
+  "dead-letters": `Usage: gemini-webhooks dead-letters list|replay|delete [ids…] --redis-url URL [options]
+
+The deliveries whose handlers failed, as recorded by redisDeadLetters() from @gemini-webhooks/redis
+(deadLetters option of your receiver). An entry leaves the list when a later delivery of it succeeds.
+
+  list                    print them, the most recently failed first
+  replay <id>… | --all    deliver each stored event to your app again, signed (v1, --secret) under its
+                          ORIGINAL webhook-id, so your app's dedupe applies: one that succeeded meanwhile
+                          answers "duplicate". The entry is deleted on a 2xx answer and kept otherwise.
+  delete <id>… | --all    drop entries without replaying them
+
+An <id> is the entry's id (as list prints it) or its webhook-id.
+
+Options:
+  --redis-url URL         the Redis your app uses (default $REDIS_URL), e.g. redis://127.0.0.1:6379
+  --prefix P              the redisDeadLetters prefix, if your app sets one (default "gemini-webhooks:")
+  --limit N               look at the N most recent entries (default 100)
+  --url URL               replay: your app's webhook endpoint (default $GEMINI_WEBHOOK_URL)
+  --secret whsec_…        replay: your app's static webhook secret (default $GEMINI_WEBHOOK_SECRET)
+  --max-attempts N        replay: attempts per entry, with backoff (default 3)
+  --base-delay MS         replay: first retry delay, doubled each time (default 1000)
+  --timeout MS            replay: an attempt with no answer within this fails (default 10000)
+  --json                  print JSON
+
+Needs @gemini-webhooks/redis and a Redis client (ioredis or redis) installed next to this package.
+Exits 0 when every replay was delivered, 1 when one was not (its entry is kept) or Redis is unreachable.
+`,
+  doctor: `Usage: gemini-webhooks doctor --url URL [--app MODULE] [--export NAME] [--json]
+
+Lists the webhooks registered with the Gemini API (project of GEMINI_API_KEY) and checks, for URL:
+whether one points at it, its state (and what to do when Gemini disabled it after failed deliveries),
+its subscribed events against the handlers your app registers (with --app), and whether the signing
+secret in GEMINI_WEBHOOK_SECRET is one of the webhook's (when the API shows enough of it to tell).
+Needs @gemini-webhooks/genai and @google/genai installed.
+
+Options:
+  --url URL               the URL Gemini should deliver to (default $GEMINI_WEBHOOK_URL)
+  --app MODULE            your app's module exporting the receiver (createGeminiWebhooks(...)), or options
+                          with an "on" handler map; default export, "webhooks", or the first one found
+  --export NAME           the export to use from --app
+  --json                  print the findings as JSON
+
+Environment: GEMINI_API_KEY (or GOOGLE_API_KEY), GEMINI_WEBHOOK_SECRET (several: comma-separated),
+GOOGLE_GEMINI_BASE_URL (another API endpoint, e.g. a local test server).
+Exits 0 when nothing needs fixing, 1 when something does (or the API could not be asked), 2 on bad usage.
 `,
   secret: `Usage: gemini-webhooks secret [--bytes N]
 

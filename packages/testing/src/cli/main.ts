@@ -1,5 +1,6 @@
 import { generateSecret } from "../sign-static.js";
 import { num, parse } from "./args.js";
+import { deadLetters } from "./dead-letters.js";
 import { HELP } from "./help.js";
 import { listen } from "./listen.js";
 import { CliError, colorsFor, type CliIO } from "./output.js";
@@ -30,13 +31,13 @@ export async function runCli(argv: string[], io: CliIO, stop?: Promise<unknown>)
     switch (command) {
       case undefined:
         io.stderr.write(HELP.main!);
-        throw new CliError("missing command (trigger, listen, sign or secret)");
+        throw new CliError("missing command (trigger, listen, sign, secret or doctor)");
       case "-h":
       case "--help":
         return help("main")();
       case "help": {
         const topic = rest[0];
-        if (topic !== undefined && !(topic in HELP && topic !== "main")) throw new CliError(`no help for "${topic}": commands are trigger, listen, sign, secret`);
+        if (topic !== undefined && !(topic in HELP && topic !== "main")) throw new CliError(`no help for "${topic}": commands are trigger, listen, sign, secret, doctor`);
         return help(topic ?? "main")();
       }
       case "-v":
@@ -51,8 +52,17 @@ export async function runCli(argv: string[], io: CliIO, stop?: Promise<unknown>)
         return sign(rest, io, help("sign"));
       case "secret":
         return secret(rest, io, help("secret"));
+      case "dead-letters":
+        return await deadLetters(rest, io, help("dead-letters"));
+      case "doctor": {
+        // The logic lives in @gemini-webhooks/genai (with @google/genai): loaded only for this command.
+        const genai = await import("@gemini-webhooks/genai").catch(() => {
+          throw new CliError("doctor needs @gemini-webhooks/genai and @google/genai: npm install -D @gemini-webhooks/genai @google/genai", 1);
+        });
+        return await genai.doctorCli(rest, io, help("doctor"));
+      }
       default:
-        throw new CliError(`unknown command "${command}": use trigger, listen, sign or secret (gemini-webhooks --help)`);
+        throw new CliError(`unknown command "${command}": use trigger, listen, sign, secret, dead-letters or doctor (gemini-webhooks --help)`);
     }
   } catch (e) {
     const c = colorsFor(io.stderr, io.env);

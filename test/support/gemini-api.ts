@@ -1,0 +1,262 @@
+// A local stand-in for the Gemini Developer API (generativelanguage.googleapis.com) on 127.0.0.1, answering
+// the REST shapes of its public reference for what @gemini-webhooks/genai uses:
+//   GET  /v1beta/batches/{id}                         → the batch as a long-running operation
+//                                                       { name, metadata: { "@type", state: BATCH_STATE_*, createTime,
+//                                                         updateTime, endTime, output: { responsesFile } }, done }
+//   GET  /v1beta/batches?pageSize=&pageToken=          → { operations: [...], nextPageToken? } (omitted on the last page)
+//   GET  /v1beta/files/{id}:download?alt=media          → the file's bytes (also under /download/v1beta/…)
+//   GET  /v1beta/webhooks?page_size=&page_token=        → { webhooks: [...], next_page_token? }
+//   GET  /v1beta/webhooks/{id}                          → one webhook
+// Every call needs the x-goog-api-key header; errors use Google's { error: { code, message, status } } body.
+// Tests drive the real @google/genai client at it with httpOptions.baseUrl (or GOOGLE_GEMINI_BASE_URL).
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
+import { GoogleGenAI } from "@google/genai";
+
+export type BatchState =
+  | "BATCH_STATE_PENDING"
+  | "BATCH_STATE_RUNNING"
+  | "BATCH_STATE_SUCCEEDED"
+  | "BATCH_STATE_FAILED"
+  | "BATCH_STATE_CANCELLED"
+  | "BATCH_STATE_EXPIRED";
+
+export interface FakeBatch {
+  /** `batches/<id>`. */
+  name: string;
+  state: BatchState;
+  createTime: string;
+  updateTime?: string;
+  endTime?: string;
+  /** `files/<id>` of the results file. */
+  responsesFile?: string;
+  inlinedResponses?: Array<{ response?: unknown; error?: unknown; metadata?: Record<string, string> }>;
+  error?: { code: number; message: string };
+  displayName?: string;
+}
+
+export interface FakeWebhook {
+  id: string;
+  name?: string;
+  uri: string;
+  subscribed_events: string[];
+  state: string;
+  signing_secrets?: Array<{ truncated_secret?: string; expire_time?: string }>;
+  create_time?: string;
+  update_time?: string;
+}
+
+/** A file's content: bytes, or a generator producing it chunk by chunk (a large file never held whole). */
+export type FakeFile = string | Uint8Array | (() => AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>);
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+}
+
+/** An injected failure: the next `times` requests whose path matches answer `status`. */
+interface Fault {
+  match: RegExp;
+  status: number;
+  times: number;
+  retryAfter?: string;
+}
+
+const STATUS_NAME: Record<number, string> = {
+  400: "INVALID_ARGUMENT",
+  401: "UNAUTHENTICATED",
+  403: "PERMISSION_DENIED",
+  404: "NOT_FOUND",
+  429: "RESOURCE_EXHAUSTED",
+  500: "INTERNAL",
+  503: "UNAVAILABLE",
+};
+
+export interface GeminiApi {
+  readonly baseUrl: string;
+  readonly apiKey: string;
+  readonly batches: Map<string, FakeBatch>;
+  readonly files: Map<string, FakeFile>;
+  readonly webhooks: FakeWebhook[];
+  /** Every request answered, in order. */
+  readonly requests: RecordedRequest[];
+  /** Page size used when a list request gives none (the real API's defaults are larger). */
+  defaultPageSize: number;
+  /** Largest page returned, whatever the request asks ("the service may return fewer than this value"). */
+  maxPageSize: number;
+  /** The next `times` requests whose path matches `match` answer `status` (Google's error body). */
+  fail(match: RegExp, status: number, times?: number, retryAfter?: string): void;
+  addBatch(batch: Partial<FakeBatch> & { name: string }): FakeBatch;
+  /** Forgets batches, files, webhooks, recorded requests and pending faults. */
+  reset(): void;
+  /** A GoogleGenAI client pointed at this server. */
+  client(apiKey?: string): GoogleGenAI;
+  close(): Promise<void>;
+}
+
+function sendError(res: ServerResponse, status: number, message: string, retryAfter?: string): void {
+  res.statusCode = status;
+  res.setHeader("content-type", "application/json; charset=UTF-8");
+  if (retryAfter) res.setHeader("retry-after", retryAfter);
+  res.end(JSON.stringify({ error: { code: status, message, status: STATUS_NAME[status] ?? "UNKNOWN" } }));
+}
+
+function sendJson(res: ServerResponse, body: unknown): void {
+  res.statusCode = 200;
+  res.setHeader("content-type", "application/json; charset=UTF-8");
+  res.end(JSON.stringify(body));
+}
+
+/** The batch as the API returns it: a long-running operation whose metadata is the GenerateContentBatch. */
+function operationOf(b: FakeBatch): Record<string, unknown> {
+  const done = !["BATCH_STATE_PENDING", "BATCH_STATE_RUNNING"].includes(b.state);
+  const output: Record<string, unknown> = {};
+  if (b.responsesFile) output.responsesFile = b.responsesFile;
+  if (b.inlinedResponses) output.inlinedResponses = { inlinedResponses: b.inlinedResponses };
+  const metadata: Record<string, unknown> = {
+    "@type": "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch",
+    name: b.name,
+    model: "models/gemini-2.5-flash",
+    displayName: b.displayName ?? b.name,
+    state: b.state,
+    createTime: b.createTime,
+    updateTime: b.updateTime ?? b.endTime ?? b.createTime,
+    ...(b.endTime ? { endTime: b.endTime } : {}),
+    ...(Object.keys(output).length ? { output } : {}),
+  };
+  return {
+    name: b.name,
+    metadata,
+    done,
+    ...(b.error ? { error: b.error } : {}),
+    ...(done && b.state === "BATCH_STATE_SUCCEEDED" ? { response: { "@type": "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatchOutput", ...output } } : {}),
+  };
+}
+
+/** One page of `items` from an opaque offset token. */
+function page<T>(items: T[], size: number, token: string | undefined): { items: T[]; next?: string } {
+  const start = token ? Number.parseInt(Buffer.from(token, "base64url").toString(), 10) : 0;
+  const slice = items.slice(start, start + size);
+  const end = start + slice.length;
+  return end < items.length ? { items: slice, next: Buffer.from(String(end)).toString("base64url") } : { items: slice };
+}
+
+export async function startGeminiApi(options: { apiKey?: string } = {}): Promise<GeminiApi> {
+  const apiKey = options.apiKey ?? "test-api-key";
+  const batches = new Map<string, FakeBatch>();
+  const files = new Map<string, FakeFile>();
+  const webhooks: FakeWebhook[] = [];
+  const requests: RecordedRequest[] = [];
+  const faults: Fault[] = [];
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const path = url.pathname.replace(/^\/download(?=\/v1beta\/)/, "");
+    const query = Object.fromEntries(url.searchParams);
+    requests.push({ method: req.method ?? "GET", path: url.pathname, query });
+    if (req.headers["x-goog-api-key"] !== apiKey) return sendError(res, 401, "API key not valid. Please pass a valid API key.");
+    const fault = faults.find((f) => f.times > 0 && f.match.test(url.pathname));
+    if (fault) {
+      fault.times--;
+      return sendError(res, fault.status, `Injected ${fault.status}.`, fault.retryAfter);
+    }
+    if (req.method !== "GET") return sendError(res, 400, `${req.method} is not served by this test server.`);
+    const pageSize = (v: string | undefined) => Math.min(api.maxPageSize, v ? Math.max(1, Number.parseInt(v, 10)) : api.defaultPageSize);
+
+    let m: RegExpExecArray | null;
+    if (path === "/v1beta/batches") {
+      const p = page([...batches.values()], pageSize(query.pageSize), query.pageToken || undefined);
+      return sendJson(res, { operations: p.items.map(operationOf), ...(p.next ? { nextPageToken: p.next } : {}) });
+    }
+    if ((m = /^\/v1beta\/batches\/([^/:]+)$/.exec(path))) {
+      const b = batches.get(`batches/${m[1]}`);
+      return b ? sendJson(res, operationOf(b)) : sendError(res, 404, `Batch batches/${m[1]} not found.`);
+    }
+    if ((m = /^\/v1beta\/files\/([^/:]+):download$/.exec(path))) {
+      if (query.alt !== "media") return sendError(res, 400, "alt=media is required to download a file.");
+      const f = files.get(`files/${m[1]}`);
+      if (f === undefined) return sendError(res, 404, `File files/${m[1]} not found.`);
+      res.statusCode = 200;
+      res.setHeader("content-type", "application/octet-stream");
+      if (typeof f === "function") {
+        const stream = Readable.from(f() as AsyncIterable<string | Uint8Array>, { objectMode: false });
+        stream.on("error", () => res.destroy());
+        res.on("close", () => stream.destroy());
+        stream.pipe(res);
+        return;
+      }
+      res.end(f);
+      return;
+    }
+    if (path === "/v1beta/webhooks") {
+      const p = page(webhooks, pageSize(query.page_size), query.page_token || undefined);
+      return sendJson(res, { webhooks: p.items, ...(p.next ? { next_page_token: p.next } : {}) });
+    }
+    if ((m = /^\/v1beta\/webhooks\/([^/:]+)$/.exec(path))) {
+      const w = webhooks.find((x) => x.id === m![1]);
+      return w ? sendJson(res, w) : sendError(res, 404, `Webhook ${m[1]} not found.`);
+    }
+    return sendError(res, 404, `No route for ${url.pathname}.`);
+  }
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((e) => {
+      if (!res.headersSent) sendError(res, 500, String(e));
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}`;
+
+  const api: GeminiApi = {
+    baseUrl,
+    apiKey,
+    batches,
+    files,
+    webhooks,
+    requests,
+    defaultPageSize: 50,
+    maxPageSize: 1000,
+    fail(match, status, times = 1, retryAfter) {
+      faults.push({ match, status, times, ...(retryAfter ? { retryAfter } : {}) });
+    },
+    addBatch(batch) {
+      const now = new Date().toISOString();
+      const b: FakeBatch = { state: "BATCH_STATE_SUCCEEDED", createTime: now, ...batch };
+      batches.set(b.name, b);
+      return b;
+    },
+    reset() {
+      batches.clear();
+      files.clear();
+      webhooks.length = 0;
+      requests.length = 0;
+      faults.length = 0;
+      api.defaultPageSize = 50;
+      api.maxPageSize = 1000;
+    },
+    client(key = apiKey) {
+      return new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl } });
+    },
+    close() {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  return api;
+}
+
+/** A results-file line as Gemini writes it: the request's key and its GenerateContentResponse (or error). */
+export function resultLine(key: string, text: string): string {
+  return `${JSON.stringify({
+    key,
+    response: {
+      candidates: [{ content: { role: "model", parts: [{ text }] }, finishReason: "STOP", index: 0 }],
+      usageMetadata: { promptTokenCount: 8, candidatesTokenCount: 16, totalTokenCount: 24 },
+      modelVersion: "gemini-2.5-flash",
+    },
+  })}\n`;
+}
