@@ -6,7 +6,9 @@
 // Env: HTTP_SECONDS (per round, default 2), HTTP_ROUNDS (default 4), HTTP_WARMUP_SECONDS (default 2),
 //      HTTP_CONNECTIONS (default 10), HTTP_PAIRS (comma list of express,koa,node,fetch), HTTP_POOL (signed
 //      requests per server), HTTP_SERVER_ARGS (node flags for the server processes, e.g. --cpu-prof),
-//      HTTP_SKIP (server kinds to leave out, e.g. node-handle).
+//      HTTP_SKIP (server kinds to leave out, e.g. node-handle), HTTP_BASELINE (another checkout's packages/
+//      dir: its build as one more variant), HTTP_RATE (fixed req/s per server), HTTP_TOGETHER=1 (every
+//      variant of a framework loaded at the same time, at HTTP_RATE, default 1,000 req/s each).
 // Per framework: the bare app, the app with our receiver, and the app with an inline minimal receiver
 // (HMAC, replay window, JSON.parse, Map dedupe, 200 JSON); the figure that counts is what ours adds in server
 // CPU per request over the bare app, divided by what the inline receiver adds (same framework, same run).
@@ -32,7 +34,10 @@ const skipped = (process.env.HTTP_SKIP ?? "").split(",").filter(Boolean);
 // HTTP_BASELINE=/other/checkout/packages: also run "ours" from that checkout's build (before/after in one run)
 const baseline = process.env.HTTP_BASELINE;
 // HTTP_RATE: a fixed total rate (req/s) instead of as fast as the server answers
-const rate = process.env.HTTP_RATE ? Number(process.env.HTTP_RATE) : undefined;
+// HTTP_TOGETHER=1: load every variant of a framework at the same time (needs HTTP_RATE, per server), instead
+// of one after the other
+const together = process.env.HTTP_TOGETHER === "1";
+const rate = process.env.HTTP_RATE ? Number(process.env.HTTP_RATE) : together ? 1000 : undefined;
 
 const secretBytes = randomBytes(32);
 const secret = `whsec_${secretBytes.toString("base64")}`;
@@ -149,8 +154,8 @@ console.log("# http: bare app, the same app with the Gemini receiver, and with a
 console.log(machineLine());
 console.log(
   `autocannon in this process, each server in its own; ${connections} connections, 0.6 KB body, unique webhook-id per request; ` +
-    `${warmup} s warm-up each, then ${rounds} × ${seconds} s rounds, the variants back to back in rotating order` +
-    (rate ? `, at a fixed ${rate} req/s` : ", each as fast as it answers") + ".\n" +
+    `${warmup} s warm-up each, then ${rounds} × ${seconds} s rounds` + (together ? "" : ", the variants back to back in rotating order") +
+    (rate ? `, at a fixed ${rate} req/s` : ", each as fast as it answers") + (together ? ", all variants loaded at the same time" : "") + ".\n" +
     `"added" = server CPU µs/req of the variant minus the bare app's (same framework, same run); ` +
     `"added ÷ inline" = that, divided by what the inline minimal receiver (HMAC, window, JSON.parse, Map dedupe, 200 JSON) adds: ` +
     `pooled over all rounds, then [min – max] of the per-round ratios. Goal ≤ ${ADDED_GOAL}x.\n`,
@@ -184,6 +189,15 @@ for (const pair of PAIRS) {
   try {
     for (const v of variants) v.ok += (await load(v.server, pool, warmup)).ok;
     for (let r = 0; r < rounds; r++) {
+      if (together) {
+        // all variants loaded at once, each at the fixed rate: a busy moment of the machine hits all alike
+        const res = await Promise.all(variants.map((v) => load(v.server, pool, seconds)));
+        variants.forEach((v, k) => {
+          v.runs.push(res[k]);
+          v.ok += res[k].ok;
+        });
+        continue;
+      }
       // rotate the order each round, so no variant always runs first
       for (let k = 0; k < variants.length; k++) {
         const v = variants[(k + r) % variants.length];
