@@ -103,7 +103,7 @@ export function createGeminiWebhooks<M = UserMetadata>(options: GeminiWebhooksOp
   const instance: GeminiWebhooks<M> & { [BRAND]: true; [HANDLE_NOW]: typeof pipeline.handleNow } = {
     [BRAND]: true,
     [HANDLE_NOW]: pipeline.handleNow,
-    verify: async (request) => (await pipeline.verifyRequest(request)).event,
+    verify: pipeline.verifyEvent,
     verifyDelivery: pipeline.verifyRequest,
     begin: (request) => pipeline.begin(request),
     handle: pipeline.handle,

@@ -66,8 +66,24 @@ export function createPipeline<M>(deps: PipelineDeps) {
     return verifyDelivery(headers, bytes, verifier) as MaybePromise<VerifiedDelivery<M>>;
   }
 
-  async function verifyRequest(request: WebhookRequest): Promise<VerifiedDelivery<M>> {
-    return verifyNow(request);
+  function verifyRequest(request: WebhookRequest): Promise<VerifiedDelivery<M>> {
+    try {
+      return Promise.resolve(verifyNow(request));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  const eventOf = (v: VerifiedDelivery<M>) => v.event;
+
+  /** verify(): the event only, one promise (none in between when the verification was synchronous). */
+  function verifyEvent(request: WebhookRequest): Promise<GeminiWebhookEvent<M>> {
+    try {
+      const v = verifyNow(request);
+      return isThenable<VerifiedDelivery<M>>(v) ? Promise.resolve(v).then(eventOf) : Promise.resolve(v.event);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** An error answer, reported (logged at its level, onError) and observed. */
@@ -233,7 +249,7 @@ export function createPipeline<M>(deps: PipelineDeps) {
     return c.answer ?? run(c.claim, obs);
   }
 
-  return { verifyRequest, begin, handle, handleNow, process, reject };
+  return { verifyRequest, verifyEvent, begin, handle, handleNow, process, reject };
 }
 
 export type Pipeline<M> = ReturnType<typeof createPipeline<M>>;
