@@ -198,7 +198,7 @@ describe("answers: DESIGN's status table", () => {
     expect([r.status, r.error?.code]).toEqual([503, "store_unavailable"]);
     expect(fn).not.toHaveBeenCalled();
   });
-  it("500 configuration: a parsed object body, no body, a v1 signature with no secret, a JWT or v1a without jwks", async () => {
+  it("500 configuration: a parsed object body, no body", async () => {
     const wh = receiver();
     const d = signed();
     const parsed = await wh.handle({ body: JSON.parse(d.body), headers: d.headers, method: "POST" });
@@ -206,15 +206,20 @@ describe("answers: DESIGN's status table", () => {
     expect(parsed.error?.message).toMatch(/raw/);
     const none = await wh.handle({ body: undefined as never, headers: d.headers, method: "POST" });
     expect(none.error?.code).toBe("configuration");
-    const jwtOnly = createGeminiWebhooks({ jwks: { audience: "a", uri: "http://127.0.0.1:9/jwks.json" }, now: clock() });
+  });
+  it("400 unsupported_signature naming the option to add: a v1 signature with no secret, a JWT or v1a without jwks", async () => {
+    const wh = receiver({ logger: false });
+    const d = signed();
+    const jwtOnly = createGeminiWebhooks({ jwks: { audience: "a", uri: "http://127.0.0.1:9/jwks.json" }, now: clock(), logger: false });
     const v1 = await jwtOnly.handle(post(d));
-    expect([v1.status, v1.error?.code]).toEqual([500, "configuration"]);
+    expect([v1.status, v1.error?.code]).toEqual([400, "unsupported_signature"]);
     expect(v1.error?.message).toMatch(/secret/);
     const jwt = await wh.handle({ ...d, headers: { ...d.headers, "webhook-signature": "eyJhbGciOiJSUzI1NiJ9.eyJhIjoxfQ.c2ln" }, method: "POST" });
-    expect([jwt.status, jwt.error?.code]).toEqual([500, "configuration"]);
+    expect([jwt.status, jwt.error?.code]).toEqual([400, "unsupported_signature"]);
     expect(jwt.error?.message).toMatch(/jwks/);
     const v1a = await wh.handle({ ...d, headers: { ...d.headers, "webhook-signature": "v1a,AAAA" }, method: "POST" });
-    expect([v1a.status, v1a.error?.code]).toEqual([500, "configuration"]);
+    expect([v1a.status, v1a.error?.code]).toEqual([400, "unsupported_signature"]);
+    expect(v1a.error?.message).toMatch(/jwks/);
   });
   it("idempotency: false disables dedupe", async () => {
     const fn = vi.fn();
@@ -274,7 +279,8 @@ describe("answers: DESIGN's status table", () => {
     }
   });
   it("every error code has a status and the union is closed", () => {
-    expect(ERROR_CODES).toHaveLength(17);
+    expect(ERROR_CODES).toHaveLength(18);
+    expect(ERROR_STATUS.body_timeout).toBe(408);
     for (const c of ERROR_CODES) expect(ERROR_STATUS[c]).toBeGreaterThanOrEqual(400);
   });
   it("no answer echoes the secret or the expected signature", async () => {

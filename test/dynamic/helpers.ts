@@ -29,6 +29,7 @@ export function receiver(issuer: TestIssuer, o: { jwks?: JwksOptions; clock?: { 
     now: (clock ?? makeClock()).now,
     jwks: issuer.jwksOptions(jwks ?? {}),
     on: { "*": () => {} },
+    logger: false, // these tests read answers; the JWKS outages they cause would fill the output with warnings
     ...rest,
   } as GeminiWebhooksOptions);
 }

@@ -46,6 +46,11 @@ describe("v1, v1a and JWT on one Express endpoint, over HTTP", () => {
     const down = await deliver(first);
     expect([down.status, down.json.error?.code]).toEqual([503, "keys_unavailable"]);
     expect(down.type).toMatch(/application\/json/);
+    // within the cooldown every attempt started, a retry is answered 503 at once, without a fetch
+    expect((await deliver(first)).status).toBe(503);
+    expect(issuer.current.fetchCount).toBe(1);
+    // the sender's retry after the cooldown goes through
+    clock.advance(31);
     expect(await deliver(first)).toMatchObject({ status: 200, json: { status: "received" } });
 
     const jwt = issuer.current.signJwt({ event: fixture("batch.failed"), timestamp: NOW_S });
@@ -81,16 +86,20 @@ describe("v1, v1a and JWT on one Express endpoint, over HTTP", () => {
     }
   });
 
-  it("a receiver without audience answers a JWT with 500 configuration over HTTP", async () => {
+  it("a receiver without audience answers a JWT with 400 unsupported_signature over HTTP, before any fetch", async () => {
     const app = express();
-    app.post("/cb", geminiWebhooks(createGeminiWebhooks({ jwks: { uri: issuer.current.jwksUri }, now: clock.now })));
+    app.post("/cb", geminiWebhooks(createGeminiWebhooks({ jwks: { uri: issuer.current.jwksUri }, now: clock.now, logger: false })));
+    const fetches = issuer.current.fetchCount;
     const s = app.listen(0, "127.0.0.1");
     await once(s, "listening");
     try {
       const d = issuer.current.signJwt({ event: event(), timestamp: NOW_S });
       const res = await fetch(`http://127.0.0.1:${(s.address() as AddressInfo).port}/cb`, { method: "POST", headers: d.headers, body: d.body });
-      expect(res.status).toBe(500);
-      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("configuration");
+      expect(res.status).toBe(400);
+      const error = ((await res.json()) as { error: { code: string; message: string } }).error;
+      expect(error.code).toBe("unsupported_signature");
+      expect(error.message).toMatch(/jwks.*audience/);
+      expect(issuer.current.fetchCount).toBe(fetches);
     } finally {
       await new Promise<void>((r) => s.close(() => r()));
     }

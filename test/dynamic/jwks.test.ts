@@ -82,6 +82,11 @@ describe("the JWKS cache of a receiver", () => {
       clock.advance(61);
       iss.failNext("500");
       expect(answer(await wh.handle(post(v1a(iss))))).toEqual([200, "received"]);
+      // the failed refresh started the cooldown: the next delivery uses the stale keys without a fetch
+      expect(answer(await wh.handle(post(jwt(iss))))).toEqual([200, "received"]);
+      expect(iss.fetchCount).toBe(3);
+      // past the cooldown the stale set is refreshed again
+      clock.advance(31);
       expect(answer(await wh.handle(post(jwt(iss))))).toEqual([200, "received"]);
       expect(iss.fetchCount).toBe(4);
     }));
@@ -93,7 +98,8 @@ describe("the JWKS down: 503 keys_unavailable, and the next delivery recovers on
     it(`cold cache, fault "${fault}", v1a and JWT`, () =>
       withIssuer(async (iss) => {
         for (const make of [() => v1a(iss), () => jwt(iss)]) {
-          const wh = receiver(iss, { jwks: { timeoutMs: 300 } }); // a cold cache for each scheme
+          const clock = makeClock();
+          const wh = receiver(iss, { clock, jwks: { timeoutMs: 300 } }); // a cold cache for each scheme
           iss.failNext(fault);
           const d = make();
           const r = await wh.handle(post(d));
@@ -101,8 +107,14 @@ describe("the JWKS down: 503 keys_unavailable, and the next delivery recovers on
           expect(r.error?.message).toMatch(/v1a|jwt/);
           expect(r.error?.message).not.toMatch(/BEGIN|"d"/);
           iss.heal();
-          // the sender's retry of the same delivery succeeds (nothing was claimed by the failure)
+          const fetches = iss.fetchCount;
+          // within the cooldown the failed attempt started: 503 at once, no fetch
+          expect(answer(await wh.handle(post(d)))).toEqual([503, "keys_unavailable"]);
+          expect(iss.fetchCount).toBe(fetches);
+          // the sender's retry after the cooldown succeeds (nothing was claimed by the failure)
+          clock.advance(31);
           expect(answer(await wh.handle(post(d)))).toEqual([200, "received"]);
+          expect(iss.fetchCount).toBe(fetches + 1);
         }
       }));
   }
@@ -115,7 +127,8 @@ describe("the JWKS down: 503 keys_unavailable, and the next delivery recovers on
         s.close(() => resolve(p));
       });
     });
-    const wh = createGeminiWebhooks({ jwks: { uri: `http://127.0.0.1:${port}/.well-known/jwks.json`, audience: "a" }, now: makeClock().now, on: { "*": () => {} } });
+    const clock = makeClock();
+    const wh = createGeminiWebhooks({ jwks: { uri: `http://127.0.0.1:${port}/.well-known/jwks.json`, audience: "a" }, now: clock.now, on: { "*": () => {} }, logger: false });
     const iss = await createTestIssuer({ port });
     try {
       await iss.close(); // nothing listens on the port now
@@ -127,7 +140,8 @@ describe("the JWKS down: 503 keys_unavailable, and the next delivery recovers on
     } finally {
       await iss.close().catch(() => {});
     }
-    // back, with the same keys: the sender's retry goes through
+    // back, with the same keys: the sender's retry after the cooldown goes through
+    clock.advance(31);
     const back = await createTestIssuer({ port });
     try {
       back.serve(iss.jwks());
@@ -152,21 +166,44 @@ describe("the JWKS down: 503 keys_unavailable, and the next delivery recovers on
       clock.advance(31);
       const fetches = iss.fetchCount;
       expect(answer(await wh.handle(post(v1a(iss))))).toEqual([503, "keys_unavailable"]);
+      expect(iss.fetchCount).toBe(fetches + 1);
+      clock.advance(31);
       expect(answer(await wh.handle(post(jwt(iss))))).toEqual([503, "keys_unavailable"]);
       expect(iss.fetchCount).toBe(fetches + 2);
       iss.heal();
+      clock.advance(31);
       expect(answer(await wh.handle(post(v1a(iss))))).toEqual([200, "received"]);
       expect(answer(await wh.handle(post(jwt(iss))))).toEqual([200, "received"]);
     }));
 
+  // The last fetch failed, so the cached keys may be stale: a key they lack is "unknown for now", not
+  // forged. DESIGN: "while cooling down with no usable key, deliveries get 503 keys_unavailable at once";
+  // "when no cached key verifies and the reload fails, answer 503".
+  it("warm cache, within the cooldown of a FAILED refresh: a key the stale set lacks is 503 keys_unavailable, not 400", () =>
+    withIssuer(async (iss) => {
+      const clock = makeClock();
+      const wh = receiver(iss, { clock, logger: false });
+      await wh.handle(post(v1a(iss)));
+      iss.rotate();
+      iss.failNext("500", Infinity);
+      clock.advance(31);
+      expect(answer(await wh.handle(post(v1a(iss))))).toEqual([503, "keys_unavailable"]); // this one fetched
+      const fetches = iss.fetchCount;
+      expect(answer(await wh.handle(post(jwt(iss))))).toEqual([503, "keys_unavailable"]);
+      expect(answer(await wh.handle(post(v1a(iss))))).toEqual([503, "keys_unavailable"]);
+      expect(iss.fetchCount).toBe(fetches);
+    }));
+
   it("a hung JWKS is shared by concurrent deliveries and times out for all of them at once", () =>
     withIssuer(async (iss) => {
-      const wh = receiver(iss, { jwks: { timeoutMs: 300 } });
+      const clock = makeClock();
+      const wh = receiver(iss, { clock, jwks: { timeoutMs: 300 } });
       iss.failNext("hang");
       const rs = await Promise.all(Array.from({ length: 10 }, () => wh.handle(post(v1a(iss)))));
       expect(rs.map(answer)).toEqual(rs.map(() => [503, "keys_unavailable"]));
       expect(iss.fetchCount).toBe(1);
       iss.heal();
+      clock.advance(31);
       expect(answer(await wh.handle(post(v1a(iss))))).toEqual([200, "received"]);
     }));
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createHash, generateKeyPairSync } from "node:crypto";
-import { createGeminiWebhooks, GeminiWebhooksConfigError, type WebhookContext } from "@gemini-webhooks/core";
+import { createGeminiWebhooks, GeminiWebhooksConfigError, memoryStore, type WebhookContext } from "@gemini-webhooks/core";
 import { createTestIssuer, publicKeyPem, signJwt } from "@gemini-webhooks/testing";
 import { NOW_S, answer, event, makeClock, post, receiver, useIssuer } from "./helpers.js";
 
@@ -8,13 +8,15 @@ const issuer = useIssuer();
 const jwt = (o: Parameters<typeof issuer.current.signJwt>[0] = {}) => issuer.current.signJwt({ event: event(), timestamp: NOW_S, ...o });
 
 describe("JWT scheme: a valid token", () => {
-  it("hash-bound (body_sha256, hex): the event is the body; ctx has scheme, claims, keyId, webhook-id, webhook-timestamp", async () => {
+  it("hash-bound (body_sha256, hex): the event is the body; ctx has scheme, claims, keyId, the jti as webhookId, webhook-timestamp", async () => {
     let ctx: WebhookContext | undefined;
     let uri: string | undefined;
     const wh = receiver(issuer.current, { on: { "batch.succeeded": (e, c) => void ((uri = e.data.output_file_uri), (ctx = c)) } });
     const d = jwt({ id: "msg_jwt_1", timestamp: NOW_S - 5 });
     expect(answer(await wh.handle(post(d)))).toEqual([200, "received"]);
     expect(uri).toBe("gs://my-bucket/results.jsonl");
+    // signJwt puts the delivery id in the jti; the receiver keys the JWT on it
+    expect(d.claims.jti).toBe("msg_jwt_1");
     expect(ctx).toMatchObject({ scheme: "jwt", webhookId: "msg_jwt_1", keyId: issuer.current.rsa.kid, timestamp: new Date((NOW_S - 5) * 1000) });
     expect(ctx!.claims).toEqual(d.claims);
     expect(ctx!.claims).toMatchObject({ aud: "test-audience", iss: "https://test-issuer.local", body_sha256: createHash("sha256").update(d.body).digest("hex") });
@@ -47,19 +49,37 @@ describe("JWT scheme: a valid token", () => {
     expect(seen[1]).toEqual(ev);
   });
 
-  it("dedupe key: webhook-id, else jti, else the SHA-256 of the token; ctx.timestamp: webhook-timestamp, else iat", async () => {
+  it("dedupe key: the jti, else the SHA-256 of the signing input, in the jwt: key space; never the webhook-id header; ctx.timestamp: webhook-timestamp, else iat", async () => {
     const wh = receiver(issuer.current);
-    const withJti = jwt({ id: null, claims: { jti: "jti-123" } });
+    const withJti = jwt({ id: "msg_header", claims: { jti: "jti-123" } });
     const r1 = await wh.handle(post(withJti));
-    expect([r1.ctx?.webhookId, r1.ctx?.idempotencyKey]).toEqual(["jti-123", "gemini:jti-123"]);
-    // another token with the same jti is the same delivery
+    expect([r1.ctx?.webhookId, r1.ctx?.idempotencyKey]).toEqual(["jti-123", "gemini:jwt:jti-123"]);
+    // another token with the same jti is the same delivery, whatever its webhook-id header
     expect(answer(await wh.handle(post(jwt({ id: null, claims: { jti: "jti-123" }, timestamp: NOW_S - 1 }))))).toEqual([200, "duplicate"]);
+    expect(answer(await wh.handle(post(jwt({ id: "msg_other", claims: { jti: "jti-123" }, timestamp: NOW_S - 2 }))))).toEqual([200, "duplicate"]);
 
-    const bare = jwt({ id: null, sendTimestamp: false, timestamp: NOW_S - 7 });
+    const bare = jwt({ id: null, sendTimestamp: false, timestamp: NOW_S - 7, claims: { jti: undefined } });
+    expect(bare.claims).not.toHaveProperty("jti");
     const r2 = await wh.handle(post(bare));
-    expect(r2.ctx?.webhookId).toBe(createHash("sha256").update(bare.token).digest("hex"));
+    const signingInput = bare.token.slice(0, bare.token.lastIndexOf("."));
+    expect(r2.ctx?.webhookId).toBe(createHash("sha256").update(signingInput).digest("hex"));
+    expect(r2.ctx?.idempotencyKey).toBe(`gemini:jwt:${r2.ctx?.webhookId}`);
     expect(r2.ctx?.timestamp).toEqual(new Date((NOW_S - 7) * 1000));
     expect(answer(await wh.handle(post(bare)))).toEqual([200, "duplicate"]);
+    // the same token with a webhook-id header: still keyed on the hash, so a duplicate
+    const withHeader = await wh.handle(post({ ...bare, headers: { ...bare.headers, "webhook-id": "msg_fresh" } }));
+    expect([answer(withHeader), withHeader.ctx?.webhookId]).toEqual([[200, "duplicate"], r2.ctx?.webhookId]);
+  });
+
+  it("a jti that is not 1 to 256 visible ASCII characters is not a key: the hash of the signing input is", async () => {
+    const wh = receiver(issuer.current);
+    for (const jti of ["", "x".repeat(257), "ä-jti", "two words", 42]) {
+      const d = jwt({ claims: { jti } });
+      const r = await wh.handle(post(d));
+      expect(answer(r)).toEqual([200, "received"]);
+      const signingInput = d.token.slice(0, d.token.lastIndexOf("."));
+      expect(r.ctx?.webhookId).toBe(createHash("sha256").update(signingInput).digest("hex"));
+    }
   });
 
   it("exp within the clock tolerance passes; requiredClaims: [] accepts a token without exp", async () => {
@@ -136,6 +156,18 @@ describe("JWT scheme: attacks and bad tokens are 400 invalid_jwt", () => {
     }
   });
 
+  it("exp further ahead than the store remembers a delivery (25 h by default, or the store's doneTtlMs); neither exp nor iat", async () => {
+    const r = await rejects(jwt({ expiresIn: 26 * 3600 }));
+    expect(r.error?.message).toMatch(/25 h/);
+    expect(answer(await receiver(issuer.current).handle(post(jwt({ expiresIn: 24 * 3600 }))))).toEqual([200, "received"]);
+    const shortMemory = receiver(issuer.current, { idempotency: memoryStore({ doneTtlMs: 3600_000 }) });
+    await rejects(jwt({ expiresIn: 2 * 3600 }), shortMemory);
+    // requiredClaims: [] lets a token without exp through only when it has an iat
+    const noExp = receiver(issuer.current, { jwks: { requiredClaims: [] } });
+    const neither = await rejects(jwt({ expiresIn: null, claims: { iat: undefined } }), noExp);
+    expect(neither.error?.message).toMatch(/neither exp nor iat/);
+  });
+
   it("expired, nbf in the future, iat outside the replay window, exp missing", async () => {
     await rejects(jwt({ timestamp: NOW_S - 200, expiresIn: 100 })); // expired 100 s ago
     await rejects(jwt({ claims: { nbf: NOW_S + 120 } }));
@@ -183,14 +215,15 @@ describe("JWT scheme: attacks and bad tokens are 400 invalid_jwt", () => {
     }
   });
 
-  it("a stale or future webhook-timestamp next to a JWT: timestamp_too_old / timestamp_too_new; a bad webhook-id: invalid_header", async () => {
+  it("a stale or future webhook-timestamp next to a JWT: timestamp_too_old / timestamp_too_new; the webhook-id header is not read", async () => {
     const wh = receiver(issuer.current);
     const d = jwt();
     const old = await wh.handle(post({ ...d, headers: { ...d.headers, "webhook-timestamp": String(NOW_S - 301) } }));
     expect([answer(old), old.error?.scheme]).toEqual([[400, "timestamp_too_old"], "jwt"]);
     expect(answer(await wh.handle(post({ ...d, headers: { ...d.headers, "webhook-timestamp": String(NOW_S + 301) } })))).toEqual([400, "timestamp_too_new"]);
     expect(answer(await wh.handle(post({ ...d, headers: { ...d.headers, "webhook-timestamp": "soon" } })))).toEqual([400, "invalid_header"]);
-    expect(answer(await wh.handle(post({ ...d, headers: { ...d.headers, "webhook-id": "x".repeat(300) } })))).toEqual([400, "invalid_header"]);
+    // the webhook-id header is not signed by a JWT and keys nothing: it is not validated either
+    expect(answer(await wh.handle(post({ ...d, headers: { ...d.headers, "webhook-id": "x".repeat(300) } })))).toEqual([200, "received"]);
   });
 });
 
@@ -238,11 +271,11 @@ describe("JWT scheme: body binding", () => {
 });
 
 describe("JWT scheme: configuration", () => {
-  it("a JWT while jwks.audience is not configured: 500 configuration, before any fetch", async () => {
-    const wh = createGeminiWebhooks({ jwks: { uri: issuer.current.jwksUri }, now: makeClock().now });
+  it("a JWT while jwks.audience is not configured: 400 unsupported_signature naming the option, before any fetch", async () => {
+    const wh = createGeminiWebhooks({ jwks: { uri: issuer.current.jwksUri }, now: makeClock().now, logger: false });
     const before = issuer.current.fetchCount;
     const r = await wh.handle(post(jwt()));
-    expect([answer(r), r.error?.scheme]).toEqual([[500, "configuration"], "jwt"]);
+    expect([answer(r), r.error?.scheme]).toEqual([[400, "unsupported_signature"], "jwt"]);
     expect(r.error?.message).toMatch(/audience/);
     expect(issuer.current.fetchCount).toBe(before);
   });

@@ -175,14 +175,15 @@ describe("Standard Webhooks v1a (Ed25519 against the JWKS)", () => {
     }
   });
 
-  it("v1a without a jwks option is a 500 configuration naming the fix; with only jwks, a v1 delivery is a 500 too", async () => {
-    const v1only = createGeminiWebhooks({ secret: SECRET, now: makeClock().now });
+  it("v1a without a jwks option is a 400 unsupported_signature naming the fix; with only jwks, a v1 delivery is one too", async () => {
+    const v1only = createGeminiWebhooks({ secret: SECRET, now: makeClock().now, logger: false });
     const r = await v1only.handle(post(issuer.current.signV1a({ event: event(), timestamp: NOW_S })));
-    expect(answer(r)).toEqual([500, "configuration"]);
+    expect([answer(r), r.error?.scheme]).toEqual([[400, "unsupported_signature"], "v1a"]);
     expect(r.error?.message).toMatch(/jwks/);
-    const dynOnly = receiver(issuer.current);
+    const dynOnly = receiver(issuer.current, { logger: false });
     const r2 = await dynOnly.handle(post(signStatic({ event: event(), secret: SECRET, timestamp: NOW_S })));
-    expect(answer(r2)).toEqual([500, "configuration"]);
+    expect([answer(r2), r2.error?.scheme]).toEqual([[400, "unsupported_signature"], "v1"]);
+    expect(r2.error?.message).toMatch(/secret/);
   });
 });
 

@@ -7,6 +7,7 @@ import type { AnyGeminiEvent, GeminiWebhooks, GeminiWebhooksOptions, UserMetadat
 export interface KoaContextLike {
   method: string;
   req: IncomingMessage & { rawBody?: unknown };
+  res: { once(event: "close", listener: () => void): unknown };
   request: { body?: unknown; rawBody?: unknown };
   state: any;
   status: number;
@@ -43,6 +44,15 @@ function keptBody({ request, req }: KoaContextLike): Buffer | string | undefined
 export function geminiWebhooks<M = UserMetadata>(optionsOrInstance: GeminiWebhooksOptions<M> | GeminiWebhooks<M>): GeminiKoaMiddleware<M> {
   const webhooks = resolveWebhooks(optionsOrInstance);
   const middleware = async (ctx: KoaContextLike, next: () => Promise<unknown>): Promise<void> => {
+    // A client that aborts mid-body makes its socket emit an error that Koa's default handler would print
+    // with a stack; it is not the app's error: mark it exposed (Koa skips those) until this response ends.
+    // Prepended: Koa's own listener (on-finished) is already attached and reports synchronously.
+    const socket = ctx.req.socket as (typeof ctx.req.socket & { prependOnceListener?: unknown }) | undefined;
+    const quiet = (e: Error & { expose?: boolean }) => void (e.expose = true);
+    if (socket && typeof socket.prependOnceListener === "function") {
+      socket.prependOnceListener("error", quiet);
+      ctx.res.once("close", () => socket.removeListener("error", quiet));
+    }
     const result = await receiveNode(webhooks, ctx.req, undefined, { framework: "koa", raw: keptBody(ctx) });
     if (result.aborted) {
       ctx.respond = false; // the client is gone

@@ -19,7 +19,7 @@ export function createWebhookController(path: string, decorators: ReadonlyArray<
 
     @All()
     async receive(@Req() req: NestRequestLike, @Res() res: object): Promise<void> {
-      const result = await receive(this.webhooks, { method: req.method, headers: req.headers, body: () => rawBodyOf(req) });
+      const result = await receive(this.webhooks, { method: req.method, headers: req.headers, body: () => rawBodyOf(req, this.webhooks) });
       const adapter = this.adapterHost.httpAdapter;
       for (const [name, value] of Object.entries(result.headers)) adapter.setHeader(res, name, value);
       adapter.reply(res, JSON.stringify(result.body), result.status);

@@ -1,6 +1,7 @@
 import { HttpException, Inject, Injectable, type CanActivate, type ExecutionContext } from "@nestjs/common";
 import { HttpAdapterHost } from "@nestjs/core";
 import type { GeminiWebhooks, HandleResult } from "@gemini-webhooks/core";
+import { ClientAbortError, errorResponse } from "@gemini-webhooks/core/adapter";
 import { rawBodyOf, type NestRequestLike } from "./raw-body.js";
 import { setDelivery } from "./state.js";
 import { GEMINI_WEBHOOKS } from "./tokens.js";
@@ -31,8 +32,12 @@ export class GeminiWebhookGuard implements CanActivate {
     let body: Uint8Array | string = "";
     if (method === "POST") {
       try {
-        body = rawBodyOf(req);
+        body = await rawBodyOf(req, this.webhooks);
       } catch (e) {
+        if (e instanceof ClientAbortError) {
+          this.webhooks.logger.debug(`[gemini-webhooks] ${e.message}`); // the client is gone: nobody reads the answer
+          throw toHttpException(errorResponse("body_timeout", e.message));
+        }
         throw toHttpException(this.webhooks.reject(e));
       }
     }

@@ -5,6 +5,7 @@ import { isGeminiWebhooks } from "@gemini-webhooks/core/adapter";
 import { createWebhookController } from "./controller.js";
 import { GeminiWebhooksExplorer } from "./explorer.js";
 import { GeminiWebhookGuard } from "./guard.js";
+import { GeminiReadTimeout } from "./read-timeout.js";
 import { nestLogger } from "./report.js";
 import { GEMINI_WEBHOOKS, GEMINI_WEBHOOKS_OPTIONS } from "./tokens.js";
 
@@ -67,6 +68,7 @@ function build(options: Provider, imports: NonNullable<ModuleMetadata["imports"]
       { provide: GEMINI_WEBHOOKS, useFactory: receiverOf, inject: [GEMINI_WEBHOOKS_OPTIONS] },
       GeminiWebhooksExplorer,
       GeminiWebhookGuard,
+      GeminiReadTimeout,
     ],
     exports: [GEMINI_WEBHOOKS, GEMINI_WEBHOOKS_OPTIONS, GeminiWebhookGuard],
   };

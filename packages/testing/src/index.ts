@@ -8,23 +8,10 @@ export {
   type SignStaticInput,
   type SignedDelivery,
 } from "./sign-static.js";
-export {
-  createTestIssuer,
-  signV1a,
-  signJwt,
-  signJwsCompact,
-  publicKeyPem,
-  type TestIssuer,
-  type TestIssuerOptions,
-  type TestKey,
-  type JwksFault,
-  type SignV1aInput,
-  type SignJwtInput,
-  type JwtKeyInput,
-  type JwtBodyBinding,
-  type JwtDelivery,
-  type PrivateKeyInput,
-} from "./issuer.js";
+export { signV1a, type SignV1aInput } from "./sign-v1a.js";
+export { signJwt, signJwsCompact, publicKeyPem, type SignJwtInput, type JwtKeyInput, type JwtBodyBinding, type JwtDelivery } from "./sign-jwt.js";
+export type { PrivateKeyInput } from "./private-key.js";
+export { createTestIssuer, type TestIssuer, type TestIssuerOptions, type TestKey, type JwksFault, type JwksFaultOptions } from "./issuer.js";
 export {
   createSender,
   formatStats,

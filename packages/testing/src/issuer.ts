@@ -1,166 +1,12 @@
-import { createHash, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
+import { createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { bodyOf, newMessageId, toEpochSeconds, type SignedDelivery } from "./sign-static.js";
-
-/** A private key: a node KeyObject, a PEM string, or a private JWK. */
-export type PrivateKeyInput = KeyObject | string | { kty: string; d: string; [k: string]: unknown };
-
-function toKeyObject(key: PrivateKeyInput): KeyObject {
-  if (typeof key === "object" && "asymmetricKeyType" in key) return key as KeyObject;
-  if (typeof key === "string") return createPrivateKey(key);
-  return createPrivateKey({ key: key as never, format: "jwk" });
-}
-
-const b64url = (b: Buffer | string) => Buffer.from(b).toString("base64url");
-
-// ---------------------------------------------------------------------------------------------- v1a
-
-export interface SignV1aInput {
-  /** The event to send (serialised with JSON.stringify), or… */
-  event?: unknown;
-  /** …the exact body to sign. */
-  body?: string | Uint8Array;
-  /** webhook-id; default a fresh `msg_…`. */
-  id?: string;
-  /** webhook-timestamp: epoch seconds, or a Date; default now. */
-  timestamp?: number | Date;
-}
-
-/** Signs a delivery the way a dynamic Gemini webhook is delivered: Standard Webhooks v1a, Ed25519 over `id.timestamp.body`. */
-export function signV1a(input: SignV1aInput & { privateKey: PrivateKeyInput }): SignedDelivery {
-  const body = bodyOf(input);
-  const id = input.id ?? newMessageId();
-  const ts = toEpochSeconds(input.timestamp);
-  const data = Buffer.concat([Buffer.from(`${id}.${ts}.`), Buffer.from(body, "utf8")]);
-  const sig = sign(null, data, toKeyObject(input.privateKey)).toString("base64");
-  return {
-    body,
-    headers: { "content-type": "application/json", "webhook-id": id, "webhook-timestamp": String(ts), "webhook-signature": `v1a,${sig}` },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------- JWT
-
-/** How the token vouches for the body ("Dynamic body binding" in the design). */
-export type JwtBodyBinding = "hash" | "claims" | "none";
-
-export interface SignJwtInput {
-  /** The event. With bindBody "claims" it goes into the claims; the body defaults to its JSON. */
-  event?: unknown;
-  /** The exact body to send (default: JSON of `event`; "" sends an empty body). */
-  body?: string | Uint8Array;
-  /** `aud` claim (omitted when undefined). */
-  audience?: string | string[];
-  /** `iss` claim. */
-  issuer?: string;
-  /** Default "hash": a SHA-256 of the body in `body_sha256`. */
-  bindBody?: JwtBodyBinding;
-  /** Which hash claim, and its encoding. Default body_sha256, hex. */
-  hashClaim?: "body_sha256" | "request_body_sha256";
-  hashEncoding?: "hex" | "base64url";
-  /** The time the token is issued (`iat`, and webhook-timestamp): epoch seconds or a Date; default now. */
-  timestamp?: number | Date;
-  /** `exp` = iat + expiresIn seconds (default 300); null leaves `exp` out. */
-  expiresIn?: number | null;
-  /** Extra or overriding claims (undefined values remove a claim, e.g. { iat: undefined }). */
-  claims?: Record<string, unknown>;
-  /** Extra or overriding JWS header members (alg, kid, jku, jwk, crit…). */
-  header?: Record<string, unknown>;
-  /** webhook-id header (default a fresh `msg_…`); null sends none. */
-  id?: string | null;
-  /** Whether to send webhook-timestamp (default true). */
-  sendTimestamp?: boolean;
-}
-
-export interface JwtKeyInput {
-  /** RSA (RS256/PS256…), EC or Ed25519 (EdDSA) private key; or… */
-  privateKey?: PrivateKeyInput;
-  /** …an HMAC key (for the "HS256 keyed with the public key" attack); or… */
-  hmacKey?: string | Uint8Array;
-  /** …`"none"` for an unsigned token (alg none). */
-  unsigned?: boolean;
-  /** `kid` header (default none). */
-  kid?: string;
-}
-
-function defaultAlg(key: JwtKeyInput): string {
-  if (key.unsigned) return "none";
-  if (key.hmacKey !== undefined) return "HS256";
-  const k = toKeyObject(key.privateKey!);
-  if (k.asymmetricKeyType === "ed25519" || k.asymmetricKeyType === "ed448") return "EdDSA";
-  if (k.asymmetricKeyType === "ec") {
-    const crv = k.asymmetricKeyDetails?.namedCurve;
-    return crv === "secp384r1" ? "ES384" : crv === "secp521r1" ? "ES512" : "ES256";
-  }
-  return "RS256";
-}
-
-function jwsSign(headerAlg: string, data: Buffer, key: JwtKeyInput): Buffer {
-  if (headerAlg.toLowerCase() === "none" || key.unsigned) return Buffer.alloc(0);
-  // an alg this helper does not know (a test may claim anything in the header): sign as the key would
-  const alg = /^(?:(?:RS|PS|ES|HS)(?:256|384|512)|EdDSA)$/.test(headerAlg) ? headerAlg : defaultAlg(key);
-  if (key.hmacKey !== undefined) return createHmac(`sha${alg.slice(2) || "256"}`, key.hmacKey).update(data).digest();
-  const k = toKeyObject(key.privateKey!);
-  const bits = alg.slice(2);
-  if (alg === "EdDSA") return sign(null, data, k);
-  if (alg.startsWith("PS")) return sign(`sha${bits}`, data, { key: k, padding: 6 /* RSA_PKCS1_PSS_PADDING */, saltLength: Number(bits) / 8 });
-  if (alg.startsWith("ES")) return sign(`sha${bits}`, data, { key: k, dsaEncoding: "ieee-p1363" });
-  return sign(`sha${bits}`, data, k);
-}
-
-/** A compact JWS over arbitrary header and claims (for tests, attacks included). */
-export function signJwsCompact(header: Record<string, unknown>, payload: unknown, key: JwtKeyInput): string {
-  const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
-  return `${input}.${b64url(jwsSign(String(header.alg), Buffer.from(input), key))}`;
-}
-
-/** A JWT-signed delivery: webhook-id / webhook-timestamp are there unless turned off. */
-export interface JwtDelivery {
-  body: string;
-  headers: Record<string, string>;
-  /** The compact JWT sent in webhook-signature. */
-  token: string;
-  claims: Record<string, unknown>;
-}
-
-/** Signs a delivery the way Gemini's docs describe dynamic webhooks: a JWT in `webhook-signature`. */
-export function signJwt(input: SignJwtInput & JwtKeyInput): JwtDelivery {
-  const binding = input.bindBody ?? "hash";
-  if (binding === "claims" && input.event === undefined) throw new TypeError('bindBody "claims" needs an event');
-  const body = input.body !== undefined || input.event !== undefined ? bodyOf(input) : "";
-  const iat = toEpochSeconds(input.timestamp);
-  const claims: Record<string, unknown> = {};
-  if (input.issuer !== undefined) claims.iss = input.issuer;
-  if (input.audience !== undefined) claims.aud = input.audience;
-  claims.iat = iat;
-  const expiresIn = input.expiresIn === undefined ? 300 : input.expiresIn;
-  if (expiresIn !== null) claims.exp = iat + expiresIn;
-  if (binding === "hash") {
-    const digest = createHash("sha256").update(body).digest();
-    claims[input.hashClaim ?? "body_sha256"] = input.hashEncoding === "base64url" ? digest.toString("base64url") : digest.toString("hex");
-  } else if (binding === "claims") {
-    Object.assign(claims, input.event as object);
-  }
-  for (const [k, v] of Object.entries(input.claims ?? {})) {
-    if (v === undefined) delete claims[k];
-    else claims[k] = v;
-  }
-  const header: Record<string, unknown> = { alg: defaultAlg(input), typ: "JWT", ...(input.kid !== undefined ? { kid: input.kid } : {}) };
-  for (const [k, v] of Object.entries(input.header ?? {})) {
-    if (v === undefined) delete header[k];
-    else header[k] = v;
-  }
-  const token = signJwsCompact(header, claims, input);
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  const id = input.id === undefined ? newMessageId() : input.id;
-  if (id !== null) headers["webhook-id"] = id;
-  if (input.sendTimestamp !== false) headers["webhook-timestamp"] = String(iat);
-  headers["webhook-signature"] = token;
-  return { body, headers, token, claims };
-}
-
-// ---------------------------------------------------------------------------------------------- issuer
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { PrivateKeyInput } from "./private-key.js";
+import { signJwt, type JwtDelivery, type JwtKeyInput, type SignJwtInput } from "./sign-jwt.js";
+import { signV1a, type SignV1aInput } from "./sign-v1a.js";
+import type { SignedDelivery } from "./sign-static.js";
 
 /** A fault the JWKS endpoint shows on its next fetch(es). */
 export type JwksFault =
@@ -173,7 +19,34 @@ export type JwksFault =
   /** 200 with a body that is not JSON. */
   | "badjson"
   /** 200 with JSON that is not a key set. */
-  | "notjwks";
+  | "notjwks"
+  /** A redirect (302 unless `status` says otherwise) to `location`, e.g. another issuer serving an attacker's keys. */
+  | "redirect"
+  /**
+   * 200, chunked (no content-length, unless `declareLength`): `{"keys":[`, then `bytes` of whitespace generated
+   * as it streams (never held in memory, sent only as fast as the client reads), then `]}`.
+   */
+  | "flood"
+  /** 200 with the real key set, trickled `chunkBytes` (default 1) every `intervalMs` (default 100). */
+  | "drip";
+
+/** A fault with its parameters; `times` (default 1) is how many fetches show it, `Infinity` until heal(). */
+export interface JwksFaultOptions {
+  kind: JwksFault;
+  times?: number;
+  /** redirect: where to. */
+  location?: string;
+  /** redirect: the status (default 302). */
+  status?: 301 | 302 | 303 | 307 | 308;
+  /** flood: how many bytes of filler (default 400 MiB). */
+  bytes?: number;
+  /** flood: declare the whole length in content-length instead of sending it chunked (default false). */
+  declareLength?: boolean;
+  /** drip: milliseconds between chunks (default 100). */
+  intervalMs?: number;
+  /** drip: bytes per chunk (default 1). */
+  chunkBytes?: number;
+}
 
 export interface TestKey {
   kid: string | undefined;
@@ -205,6 +78,8 @@ export interface TestIssuer {
   readonly issuer: string;
   /** How many requests the JWKS endpoint got (faulty ones included). */
   readonly fetchCount: number;
+  /** Bytes of filler the "flood" fault has sent so far (what the receiver let through before it hung up). */
+  readonly floodBytes: number;
   /** The signing keys in use now. */
   readonly ed25519: TestKey;
   readonly rsa: TestKey;
@@ -215,10 +90,10 @@ export interface TestIssuer {
   /** New Ed25519 and RSA keys; the old ones stay served (`keepOld`, default false) or are dropped. */
   rotate(options?: { keepOld?: boolean }): void;
   /** The next `times` (default 1) fetches show `fault`. */
-  inject(fault: JwksFault | { kind: JwksFault; times?: number }): void;
-  /** Same as inject(kind, times). */
+  inject(fault: JwksFault | JwksFaultOptions): void;
+  /** Same as inject({ kind, times }). */
   failNext(kind: JwksFault, times?: number): void;
-  /** Drops queued faults and hung requests. */
+  /** Drops queued faults, hung requests and streams in progress (flood, drip). */
   heal(): void;
   /** Serves this JSON instead of the key set (undefined: back to the key set). */
   serve(json: unknown): void;
@@ -229,7 +104,7 @@ export interface TestIssuer {
    * (RS256), or its Ed25519 key (EdDSA) with `signWith: "ed25519"`, or any key given.
    */
   signJwt(input: SignJwtInput & JwtKeyInput & { signWith?: "rsa" | "ed25519" }): JwtDelivery;
-  /** Stops the server (hung requests are dropped). */
+  /** Stops the server (hung requests and streams in progress are dropped). */
   close(): Promise<void>;
 }
 
@@ -249,9 +124,29 @@ function makeKey(kind: "ed25519" | "rsa", bits: number, withKid: boolean, given?
   return { kid, privateKey, publicKey, jwk };
 }
 
+const FILLER = Buffer.alloc(64 * 1024, 0x20); // JSON whitespace
+
+/** `{"keys":[` + `bytes` of whitespace + `]}`, made chunk by chunk as the reader pulls. */
+function floodBody(bytes: number, sent: (n: number) => void): Readable {
+  return Readable.from(
+    (function* () {
+      yield Buffer.from('{"keys":[');
+      for (let left = bytes; left > 0; ) {
+        const n = Math.min(FILLER.length, left);
+        left -= n;
+        sent(n);
+        yield n === FILLER.length ? FILLER : FILLER.subarray(0, n);
+      }
+      yield Buffer.from("]}");
+    })(),
+    { objectMode: false },
+  );
+}
+
 /**
- * A local stand-in for Google's JWKS: Ed25519 and RS256 keys, served on 127.0.0.1, with faults on demand,
- * signing v1a and JWT deliveries, so dynamic-webhook handlers can be tested offline.
+ * A local stand-in for Google's JWKS: Ed25519 and RS256 keys, served on 127.0.0.1, with faults on demand
+ * (errors, hangs, redirects, floods, a drip), signing v1a and JWT deliveries, so dynamic-webhook handlers can
+ * be tested offline.
  *
  *   const issuer = await createTestIssuer();
  *   const webhooks = createGeminiWebhooks({ jwks: issuer.jwksOptions(), on: {...} });
@@ -266,17 +161,46 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
   let rsa = makeKey("rsa", bits, true, options.keys?.rsa);
   let served: Record<string, unknown>[] = [ed.jwk, rsa.jwk];
   let override: { json: unknown } | undefined;
-  const faults: JwksFault[] = [];
-  const hung = new Set<ServerResponse>();
+  const faults: Array<{ fault: JwksFaultOptions; left: number }> = [];
+  /** Responses left open on purpose (hang, stall, flood, drip): dropped by heal() and close(). */
+  const open = new Set<ServerResponse>();
+  const timers = new Set<ReturnType<typeof setInterval>>();
   const sockets = new Set<Socket>();
   let fetchCount = 0;
+  let floodBytes = 0;
 
   const keySet = () => ({ keys: served.map((k) => ({ ...k })) });
-  const answer = (res: ServerResponse) => {
-    const body = JSON.stringify(override ? override.json : keySet());
-    res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
-    res.end(body);
+  const body = () => JSON.stringify(override ? override.json : keySet());
+  const keep = (res: ServerResponse) => {
+    open.add(res);
+    res.on("close", () => open.delete(res));
   };
+
+  const nextFault = (): JwksFaultOptions | undefined => {
+    const head = faults[0];
+    if (!head) return undefined;
+    if (--head.left <= 0) faults.shift();
+    return head.fault;
+  };
+
+  function drip(res: ServerResponse, f: JwksFaultOptions): void {
+    const text = Buffer.from(body());
+    const step = Math.max(1, f.chunkBytes ?? 1);
+    let at = 0;
+    res.writeHead(200, { "content-type": "application/json" });
+    keep(res);
+    const timer = setInterval(() => {
+      if (res.destroyed || at >= text.length) {
+        clearInterval(timer);
+        timers.delete(timer);
+        if (!res.destroyed) res.end();
+        return;
+      }
+      res.write(text.subarray(at, at + step));
+      at += step;
+    }, f.intervalMs ?? 100);
+    timers.add(timer);
+  }
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (req.url?.split("?")[0] !== "/.well-known/jwks.json") {
@@ -284,18 +208,18 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
       return;
     }
     fetchCount++;
-    const fault = faults.shift();
-    switch (fault) {
+    const fault = nextFault();
+    switch (fault?.kind) {
       case "500":
         res.writeHead(500, { "content-type": "text/plain" }).end("internal error");
         return;
       case "hang":
-        hung.add(res);
+        keep(res);
         return;
       case "stall":
         res.writeHead(200, { "content-type": "application/json" });
         res.write('{"keys":[');
-        hung.add(res);
+        keep(res);
         return;
       case "badjson":
         res.writeHead(200, { "content-type": "application/json" }).end("{not json");
@@ -303,8 +227,22 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
       case "notjwks":
         res.writeHead(200, { "content-type": "application/json" }).end('{"keys":"none"}');
         return;
+      case "redirect":
+        res.writeHead(fault.status ?? 302, { location: fault.location! }).end();
+        return;
+      case "flood": {
+        const bytes = fault.bytes ?? 400 * 1024 * 1024;
+        // without content-length node sends it chunked
+        res.writeHead(200, { "content-type": "application/json", ...(fault.declareLength ? { "content-length": String(bytes + 11) } : {}) });
+        keep(res);
+        pipeline(floodBody(bytes, (n) => (floodBytes += n)), res).catch(() => undefined);
+        return;
+      }
+      case "drip":
+        drip(res, fault);
+        return;
       default:
-        answer(res);
+        res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" }).end(body());
     }
   });
   server.on("connection", (s: Socket) => {
@@ -318,12 +256,22 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
   const port = (server.address() as AddressInfo).port;
   const jwksUri = `http://127.0.0.1:${port}/.well-known/jwks.json`;
 
+  const dropOpen = () => {
+    for (const t of timers) clearInterval(t);
+    timers.clear();
+    for (const res of open) res.destroy();
+    open.clear();
+  };
+
   const issuer: TestIssuer = {
     jwksUri,
     audience,
     issuer: issuerName,
     get fetchCount() {
       return fetchCount;
+    },
+    get floodBytes() {
+      return floodBytes;
     },
     get ed25519() {
       return ed;
@@ -339,16 +287,17 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
       served = keepOld ? [ed.jwk, rsa.jwk, ...served] : [ed.jwk, rsa.jwk];
     },
     inject(fault) {
-      const { kind, times = 1 } = typeof fault === "string" ? { kind: fault } : fault;
-      for (let i = 0; i < times; i++) faults.push(kind);
+      const f = typeof fault === "string" ? { kind: fault } : fault;
+      if (f.kind === "redirect" && typeof f.location !== "string") throw new TypeError('a "redirect" fault needs a location');
+      const times = f.times ?? 1;
+      if (times > 0) faults.push({ fault: f, left: times });
     },
     failNext(kind, times = 1) {
       issuer.inject({ kind, times });
     },
     heal() {
       faults.length = 0;
-      for (const res of hung) res.destroy();
-      hung.clear();
+      dropOpen();
     },
     serve(json) {
       override = json === undefined ? undefined : { json };
@@ -365,17 +314,10 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
       });
     },
     close: async () => {
-      for (const res of hung) res.destroy();
-      hung.clear();
+      dropOpen();
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
   return issuer;
-}
-
-/** The PEM (SPKI) of a public key: what an "HS256 keyed with the RSA public key" forger would use. */
-export function publicKeyPem(key: KeyObject | TestKey): string {
-  const k = "publicKey" in key ? key.publicKey : createPublicKey(key);
-  return k.export({ format: "pem", type: "spki" }).toString();
 }

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
+import { decodeSecret } from "@gemini-webhooks/core";
 
 export interface SignStaticInput {
   /** The event to send (serialised with JSON.stringify), or… */
@@ -19,10 +20,13 @@ export interface SignedDelivery {
   headers: { "content-type": string; "webhook-id": string; "webhook-timestamp": string; "webhook-signature": string };
 }
 
-/** Decodes a `whsec_…` secret to its key bytes. */
+/**
+ * Decodes a `whsec_…` secret to its key bytes, by the receiver's own rules (core's decodeSecret): a secret
+ * the receiver would refuse at startup throws the same GeminiWebhooksConfigError here.
+ */
 export function secretBytes(secret: string): Buffer {
-  const s = secret.trim();
-  return Buffer.from(s.startsWith("whsec_") ? s.slice(6) : s, "base64");
+  const bytes = decodeSecret(secret);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** A new random `whsec_…` secret (32 bytes), like the one Gemini returns. */

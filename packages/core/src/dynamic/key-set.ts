@@ -71,6 +71,11 @@ export class JwksKeySet {
     return this.pending;
   }
 
+  /** Whether the last fetch attempt failed (the keys may be out of date: a rotation cannot be seen). */
+  lastFailed(): boolean {
+    return this.lastError !== undefined;
+  }
+
   /** Why the last fetch failed (when it did): the answer while cooling down with no usable key. */
   failure(): JwksFetchError {
     return this.lastError instanceof JwksFetchError
@@ -214,5 +219,8 @@ export async function withKeys<R>(set: JwksKeySet, attempt: (snap: JwksSnapshot)
     }
   }
   if (fetchError !== undefined) throw fetchError;
+  // Nothing verified and the keys could not be refreshed (the last attempt failed, we are inside its
+  // cooldown): the right key may be one we cannot see yet, so this is not the sender's fault.
+  if (set.lastFailed()) throw set.failure();
   return last;
 }
