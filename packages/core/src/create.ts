@@ -100,9 +100,9 @@ export function createGeminiWebhooks<M = UserMetadata>(options: GeminiWebhooksOp
     now: o.now,
   });
 
-  const instance: GeminiWebhooks<M> & { [BRAND]: true; [HANDLE_NOW]: typeof pipeline.handleNow } = {
+  const instance: GeminiWebhooks<M> & { [BRAND]: true; [HANDLE_NOW]: typeof pipeline.handleNow & { handle: unknown } } = {
     [BRAND]: true,
-    [HANDLE_NOW]: pipeline.handleNow,
+    [HANDLE_NOW]: Object.assign((request: WebhookRequest) => pipeline.handleNow(request), { handle: pipeline.handle }),
     verify: pipeline.verifyEvent,
     verifyDelivery: pipeline.verifyRequest,
     begin: (request) => pipeline.begin(request),

@@ -32,7 +32,9 @@ export const HANDLE_NOW = Symbol.for("gemini-webhooks.handleNow");
 type HandleNow<M> = (request: WebhookRequest) => MaybePromise<HandleResult<M>>;
 
 function handleNowOf<M>(webhooks: GeminiWebhooks<M>): HandleNow<M> {
-  return (webhooks as unknown as Record<symbol, HandleNow<M> | undefined>)[HANDLE_NOW] ?? webhooks.handle;
+  // only while `handle` is still the instance's own: a wrapper that replaced it ({ ...webhooks, handle }) is respected
+  const now = (webhooks as unknown as Record<symbol, (HandleNow<M> & { handle?: unknown }) | undefined>)[HANDLE_NOW];
+  return now !== undefined && now.handle === webhooks.handle ? now : webhooks.handle;
 }
 
 function readFailed<M>(webhooks: GeminiWebhooks<M>, e: unknown): ReceiveResult<M> {
