@@ -1,11 +1,17 @@
 // HTTP overhead: autocannon against a bare app and the same app with the Gemini receiver (v1 verify,
-// memoryStore claim + complete, a no-op handler), for Express 5, Koa 3, core's handle() on node:http and
-// core's fetch() behind a node:http → Request/Response bridge. Each server runs in its own process; the
+// memoryStore claim + complete, a no-op handler), for Express 5, Koa 3, core's receiveNode (and handle()) on
+// node:http and core's fetch() behind a node:http → Request/Response bridge. Each server runs in its own process; the
 // load generator (autocannon) runs in this one, so on 2 cores each side has one.
 //   node bench/http.mjs        (after `pnpm build`)
 // Env: HTTP_SECONDS (per round, default 2), HTTP_ROUNDS (default 4), HTTP_WARMUP_SECONDS (default 2),
 //      HTTP_CONNECTIONS (default 10), HTTP_PAIRS (comma list of express,koa,node,fetch), HTTP_POOL (signed
-//      requests per server), HTTP_SERVER_ARGS (node flags for the server processes, e.g. --cpu-prof).
+//      requests per server), HTTP_SERVER_ARGS (node flags for the server processes, e.g. --cpu-prof),
+//      HTTP_SKIP (server kinds to leave out, e.g. node-handle), HTTP_BASELINE (another checkout's packages/
+//      dir: its build as one more variant), HTTP_RATE (fixed req/s per server), HTTP_TOGETHER=1 (every
+//      variant of a framework loaded at the same time, at HTTP_RATE, default 1,000 req/s each).
+// Per framework: the bare app, the app with our receiver, and the app with an inline minimal receiver
+// (HMAC, replay window, JSON.parse, Map dedupe, 200 JSON); the figure that counts is what ours adds in server
+// CPU per request over the bare app, divided by what the inline receiver adds (same framework, same run).
 import { createHmac, randomBytes } from "node:crypto";
 import autocannon from "autocannon";
 import { ask, startServer, stopServer } from "./lib/child.mjs";
@@ -22,7 +28,16 @@ const connections = Number(process.env.HTTP_CONNECTIONS ?? 10);
 const poolSize = Number(process.env.HTTP_POOL ?? 250_000);
 const wanted = (process.env.HTTP_PAIRS ?? "express,koa,node,fetch").split(",");
 const COMMAND = "node bench/http.mjs";
-const GOAL = 0.85;
+const ADDED_GOAL = 1.25;
+// HTTP_SKIP: server kinds to leave out, e.g. "node-handle" (a shorter run)
+const skipped = (process.env.HTTP_SKIP ?? "").split(",").filter(Boolean);
+// HTTP_BASELINE=/other/checkout/packages: also run "ours" from that checkout's build (before/after in one run)
+const baseline = process.env.HTTP_BASELINE;
+// HTTP_RATE: a fixed total rate (req/s) instead of as fast as the server answers
+// HTTP_TOGETHER=1: load every variant of a framework at the same time (needs HTTP_RATE, per server), instead
+// of one after the other
+const together = process.env.HTTP_TOGETHER === "1";
+const rate = process.env.HTTP_RATE ? Number(process.env.HTTP_RATE) : together ? 1000 : undefined;
 
 const secretBytes = randomBytes(32);
 const secret = `whsec_${secretBytes.toString("base64")}`;
@@ -55,6 +70,7 @@ async function load(server, pool, duration) {
     url: `http://127.0.0.1:${server.port}`,
     connections,
     duration,
+    ...(rate ? { overallRate: rate } : {}),
     requests: [
       {
         method: "POST",
@@ -95,47 +111,77 @@ function merge(runs) {
 }
 
 const PAIRS = [
-  { key: "express", label: "Express 5", bare: "express-bare", ours: "express-gemini", oursLabel: "+ geminiWebhooks (@gemini-webhooks/express)" },
-  { key: "koa", label: "Koa 3", bare: "koa-bare", ours: "koa-gemini", oursLabel: "+ geminiWebhooks (@gemini-webhooks/koa)", needs: "koa" },
+  {
+    key: "express",
+    label: "Express 5",
+    variants: [
+      { which: "bare", kind: "express-bare", label: "bare (express.raw, 200 JSON)" },
+      { which: "ours", kind: "express-gemini", label: "+ geminiWebhooks (@gemini-webhooks/express)" },
+      { which: "inline", kind: "express-inline", label: "+ inline minimal receiver" },
+    ],
+  },
+  {
+    key: "koa",
+    label: "Koa 3",
+    needs: "koa",
+    variants: [
+      { which: "bare", kind: "koa-bare", label: "bare (raw-body, 200 JSON)" },
+      { which: "ours", kind: "koa-gemini", label: "+ geminiWebhooks (@gemini-webhooks/koa)" },
+      { which: "inline", kind: "koa-inline", label: "+ inline minimal receiver" },
+    ],
+  },
   {
     key: "node",
     label: "node:http",
-    bare: "node-bare",
-    ours: "node-handle",
-    oursLabel: "+ core webhooks.handle()",
-    floor: "node-floor",
-    floorLabel: "+ floor: inline HMAC + JSON.parse + Map dedupe",
+    variants: [
+      { which: "bare", kind: "node-bare", label: "bare (read the body, 200 JSON)" },
+      { which: "ours", kind: "node-receive", label: "+ receiveNode (@gemini-webhooks/core/node)" },
+      { which: "inline", kind: "node-inline", label: "+ inline minimal receiver" },
+      { which: "handle", kind: "node-handle", label: "+ the bench's body reader → core handle()" },
+    ],
   },
-  { key: "fetch", label: "node:http → Request/Response", bare: "fetch-bare", ours: "fetch-gemini", oursLabel: "+ core webhooks.fetch()" },
+  {
+    key: "fetch",
+    label: "node:http → Request/Response",
+    variants: [
+      { which: "bare", kind: "fetch-bare", label: "bare (bridge, read the body, 200 JSON)" },
+      { which: "ours", kind: "fetch-gemini", label: "+ core webhooks.fetch()" },
+    ],
+  },
 ];
 
-console.log("# http: bare app vs the same app with the Gemini receiver (v1 verify + dedupe + no-op handler)");
+console.log("# http: bare app, the same app with the Gemini receiver, and with an inline minimal receiver");
 console.log(machineLine());
 console.log(
   `autocannon in this process, each server in its own; ${connections} connections, 0.6 KB body, unique webhook-id per request; ` +
-    `${warmup} s warm-up each, then ${rounds} × ${seconds} s rounds alternating bare/ours; ratio = median of per-round ratios\n`,
+    `${warmup} s warm-up each, then ${rounds} × ${seconds} s rounds` + (together ? "" : ", the variants back to back in rotating order") +
+    (rate ? `, at a fixed ${rate} req/s` : ", each as fast as it answers") + (together ? ", all variants loaded at the same time" : "") + ".\n" +
+    `"added" = server CPU µs/req of the variant minus the bare app's (same framework, same run); ` +
+    `"added ÷ inline" = that, divided by what the inline minimal receiver (HMAC, window, JSON.parse, Map dedupe, 200 JSON) adds: ` +
+    `pooled over all rounds, then [min – max] of the per-round ratios. Goal ≤ ${ADDED_GOAL}x.\n`,
 );
 
-const rows = [["app", "req/s", "p50 ms", "p99 ms", "rounds req/s", "non-2xx", "ratio", "server CPU µs/req (user+sys)", "CPU ratio"]];
+const rows = [["app", "req/s", "p50 ms", "p99 ms", "rounds req/s", "non-2xx", "÷ bare req/s", "server CPU µs/req (user+sys)", "added µs/req", "added ÷ inline"]];
 const figures = [];
 const pool = signPool(poolSize);
+const summary = [];
 for (const pair of PAIRS) {
   if (!wanted.includes(pair.key)) continue;
   if (pair.needs && !isBuilt(pair.needs)) {
     console.log(`${pair.key}: skipped (package not built)`);
-    rows.push([`${pair.label}: skipped (packages/${pair.needs} not built)`, "", "", "", "", "", "", "", ""]);
+    rows.push([`${pair.label}: skipped (packages/${pair.needs} not built)`, "", "", "", "", "", "", "", "", ""]);
     continue;
   }
   const env = { BENCH_SECRET: secret };
   // e.g. HTTP_SERVER_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the servers
   const execArgv = (process.env.HTTP_SERVER_ARGS ?? "").split(" ").filter(Boolean);
-  const variants = [
-    { which: "bare", kind: pair.bare, label: `${pair.label} (bare)` },
-    { which: "ours", kind: pair.ours, label: `${pair.label} ${pair.oursLabel}` },
-    ...(pair.floor ? [{ which: "floor", kind: pair.floor, label: `${pair.label} ${pair.floorLabel}` }] : []),
-  ];
+  const variants = pair.variants.filter((v) => v.which === "bare" || skipped.indexOf(v.kind) < 0).map((v) => ({ ...v }));
+  if (baseline) {
+    const ours = variants.find((v) => v.which === "ours");
+    variants.push({ which: "base", kind: ours.kind, label: `${ours.label} [baseline build: ${baseline}]`, env: { BENCH_PACKAGES: baseline } });
+  }
   for (const v of variants) {
-    v.server = await startServer(v.kind, env, execArgv);
+    v.server = await startServer(v.kind, { ...env, ...v.env }, execArgv);
     v.server.cursor = { i: 0 };
     v.runs = [];
     v.ok = 0;
@@ -143,7 +189,16 @@ for (const pair of PAIRS) {
   try {
     for (const v of variants) v.ok += (await load(v.server, pool, warmup)).ok;
     for (let r = 0; r < rounds; r++) {
-      // rotate the order each round, so neither side always runs first
+      if (together) {
+        // all variants loaded at once, each at the fixed rate: a busy moment of the machine hits all alike
+        const res = await Promise.all(variants.map((v) => load(v.server, pool, seconds)));
+        variants.forEach((v, k) => {
+          v.runs.push(res[k]);
+          v.ok += res[k].ok;
+        });
+        continue;
+      }
+      // rotate the order each round, so no variant always runs first
       for (let k = 0; k < variants.length; k++) {
         const v = variants[(k + r) % variants.length];
         const res = await load(v.server, pool, seconds);
@@ -151,57 +206,85 @@ for (const pair of PAIRS) {
         v.ok += res.ok;
       }
     }
-    const [bare, ours] = variants;
-    const stats = await ask(ours.server, "stats", "stats");
+    const by = Object.fromEntries(variants.map((v) => [v.which, v]));
+    const bare = by.bare;
     const b = merge(bare.runs);
-    let o;
+    const perReq = (x) => x.cpuMicros / x.served;
     for (const v of variants) {
-      const m = merge(v.runs);
-      if (v === ours) o = m;
+      v.m = merge(v.runs);
       // paired: round r against round r of bare (run back to back), median over rounds
-      const ratio = median(v.runs.map((x, i) => x.rps / bare.runs[i].rps));
-      const cpuRatio = median(v.runs.map((x, i) => bare.runs[i].cpuMicros / bare.runs[i].served / (x.cpuMicros / x.served)));
-      v.ratio = ratio;
-      v.cpuRatio = cpuRatio;
+      v.ratio = median(v.runs.map((x, i) => x.rps / bare.runs[i].rps));
+      v.added = v.m.cpuPerReq - b.cpuPerReq;
+      v.addedRounds = v.runs.map((x, i) => perReq(x) - perReq(bare.runs[i]));
+    }
+    const inline = by.inline;
+    for (const v of variants) {
+      if (!inline || v === bare || v === inline) continue;
+      v.vsInline = v.added / inline.added;
+      const per = v.addedRounds.map((a, i) => a / inline.addedRounds[i]).sort((x, y) => x - y);
+      v.vsInlineRange = [per[0], per[per.length - 1]];
+    }
+    for (const v of variants) {
       rows.push([
-        v.label,
-        fmtInt(m.rps),
-        fmtNum(m.p50, 0),
-        fmtNum(m.p99, 0),
-        m.rounds.map(fmtInt).join(" / "),
-        m.non2xx + m.errors,
-        v === bare ? "" : fmtNum(ratio) + "x",
-        `${fmtNum(m.cpuPerReq, 1)} (${fmtNum(m.userPerReq, 1)}+${fmtNum(m.cpuPerReq - m.userPerReq, 1)})`,
-        v === bare ? "" : fmtNum(cpuRatio) + "x",
+        `${pair.label} ${v.label}`,
+        fmtInt(v.m.rps),
+        fmtNum(v.m.p50, 0),
+        fmtNum(v.m.p99, 0),
+        v.m.rounds.map(fmtInt).join(" / "),
+        v.m.non2xx + v.m.errors,
+        v === bare ? "" : fmtNum(v.ratio) + "x",
+        `${fmtNum(v.m.cpuPerReq, 1)} (${fmtNum(v.m.userPerReq, 1)}+${fmtNum(v.m.cpuPerReq - v.m.userPerReq, 1)})`,
+        v === bare ? "" : fmtNum(v.added, 1),
+        v.vsInline === undefined ? "" : `${fmtNum(v.vsInline)}x [${fmtNum(v.vsInlineRange[0])} – ${fmtNum(v.vsInlineRange[1])}]`,
       ]);
     }
     // Every request carried a webhook-id of its own (no wrap-around of the pool), and the handler ran for
     // every 2xx (it may run a few more times: requests still in flight when a run's clock stops).
-    const unique = ours.server.cursor.i <= pool.length;
-    const handlerOk = stats.handled >= ours.ok && stats.handled <= ours.ok + connections * (rounds + 1);
-    const check = unique && handlerOk ? "ok" : `PROBLEM (ids unique: ${unique}; handler ran ${stats.handled} times for ${ours.ok} 2xx)`;
-    const floor = variants[2];
-    console.log(
-      `${pair.label}: throughput ratio ${fmtNum(ours.ratio)}x (goal ≥ ${GOAL}x: ${ours.ratio >= GOAL ? "met" : "NOT met"}), ` +
-        `server CPU per request ratio ${fmtNum(ours.cpuRatio)}x` +
-        (floor ? `; the floor's: ${fmtNum(floor.ratio)}x, CPU ${fmtNum(floor.cpuRatio)}x` : "") +
-        `; handler ran ${fmtInt(stats.handled)} times for ${fmtInt(ours.ok)} 2xx answers: ${check}`,
-    );
+    const checks = [];
+    for (const v of variants) {
+      if (v === bare) continue;
+      const stats = await ask(v.server, "stats", "stats");
+      const unique = v.server.cursor.i <= pool.length;
+      const handlerOk = stats.handled >= v.ok && stats.handled <= v.ok + connections * (rounds + 1);
+      v.check = unique && handlerOk && v.m.non2xx + v.m.errors === 0;
+      if (!v.check) checks.push(`${v.which}: ids unique ${unique}, handler ran ${stats.handled} times for ${v.ok} 2xx, ${v.m.non2xx + v.m.errors} non-2xx/errors`);
+    }
+    const ours = by.ours;
+    const o = ours.m;
+    const met = inline ? inline.added > 0 && ours.vsInline <= ADDED_GOAL && ours.check : null;
+    const line =
+      `${pair.label}: server CPU µs/req bare ${fmtNum(b.cpuPerReq, 1)}, ours ${fmtNum(o.cpuPerReq, 1)} (+${fmtNum(ours.added, 1)})` +
+      (inline ? `, inline ${fmtNum(inline.m.cpuPerReq, 1)} (+${fmtNum(inline.added, 1)}); ours added ÷ inline added ${fmtNum(ours.vsInline)}x [rounds ${fmtNum(ours.vsInlineRange[0])} – ${fmtNum(ours.vsInlineRange[1])}] (goal ≤ ${ADDED_GOAL}x: ${met ? "met" : "NOT met"})` : "") +
+      (by.handle?.vsInline !== undefined ? `; handle() added ÷ inline added ${fmtNum(by.handle.vsInline)}x` : "") +
+      (by.base?.vsInline !== undefined ? `; baseline build added ÷ inline added ${fmtNum(by.base.vsInline)}x [rounds ${fmtNum(by.base.vsInlineRange[0])} – ${fmtNum(by.base.vsInlineRange[1])}]` : "") +
+      `; throughput ÷ bare: ours ${fmtNum(ours.ratio)}x${inline ? `, inline ${fmtNum(inline.ratio)}x` : ""}; checks: ${checks.length ? "PROBLEM " + checks.join("; ") : "ok"}`;
+    console.log(line);
+    summary.push(line);
     figures.push(
       figure(`http ${pair.label} bare req/s`, Math.round(b.rps), "req/s", "", null, COMMAND),
-      figure(`http ${pair.label} bare p99`, b.p99, "ms", "", null, COMMAND),
       figure(`http ${pair.label} ours req/s`, Math.round(o.rps), "req/s", "", null, COMMAND),
       figure(`http ${pair.label} ours p99`, o.p99, "ms", "", null, COMMAND),
       figure(
-        `http ${pair.label} server CPU µs/req bare → ours (user part)`,
-        `${fmtNum(b.cpuPerReq, 1)} → ${fmtNum(o.cpuPerReq, 1)} (${fmtNum(b.userPerReq, 1)} → ${fmtNum(o.userPerReq, 1)})`,
+        `http ${pair.label} server CPU µs/req bare → ours${inline ? " / inline" : ""}`,
+        `${fmtNum(b.cpuPerReq, 1)} → ${fmtNum(o.cpuPerReq, 1)}${inline ? ` / ${fmtNum(inline.m.cpuPerReq, 1)}` : ""}`,
         "µs",
         "",
         null,
         COMMAND,
       ),
-      ...(floor ? [figure(`http ${pair.label} floor ÷ bare throughput (reference)`, +floor.ratio.toFixed(2), "x", "", null, COMMAND)] : []),
-      figure(`http ${pair.label} ours ÷ bare throughput`, +ours.ratio.toFixed(2), "x", `≥ ${GOAL}x`, ours.ratio >= GOAL && check === "ok" && o.non2xx + o.errors === 0, COMMAND),
+      figure(`http ${pair.label} ours ÷ bare throughput`, +ours.ratio.toFixed(2), "x", "", null, COMMAND),
+      ...(inline
+        ? [
+            figure(
+              `http ${pair.label} CPU added: ours ÷ inline minimal receiver`,
+              `${fmtNum(ours.vsInline)} [${fmtNum(ours.vsInlineRange[0])} – ${fmtNum(ours.vsInlineRange[1])}]`,
+              "x",
+              `≤ ${ADDED_GOAL}x`,
+              met,
+              COMMAND,
+            ),
+          ]
+        : []),
     );
   } finally {
     for (const v of variants) await stopServer(v.server);
@@ -209,4 +292,6 @@ for (const pair of PAIRS) {
 }
 console.log("");
 printTable(rows);
+console.log("");
+for (const l of summary) console.log(l);
 emit("http", figures);

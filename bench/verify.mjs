@@ -2,9 +2,11 @@
 // webhooks.unwrap, and the floor (node:crypto HMAC + JSON.parse), on 0.6 KB and 16 KB bodies.
 // Every candidate verifies the signature, checks the timestamp and parses the JSON.
 //   node bench/verify.mjs            (after `pnpm build`)
-// Env: VERIFY_ROUND_MS (default 100), VERIFY_ROUNDS (default 20). About 35 s.
+// Env: VERIFY_ROUND_MS (default 100), VERIFY_ROUNDS (default 20), VERIFY_BASELINE (another checkout's
+// packages/ dir: its build's verify as one more candidate). About 35 s.
 // Timed in this process's CPU time (see lib/common.mjs runFor); ratios are the median of per-round ratios.
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { pathToFileURL } from "node:url";
 import { compare, eventBody, fmtInt, fmtNum, machineLine, printTable, ratio, requireBuilt } from "./lib/common.mjs";
 import { emit, figure } from "./lib/report.mjs";
 
@@ -23,6 +25,11 @@ const COMMAND = "node bench/verify.mjs";
 const secret = generateSecret(32);
 const key = secretBytes(secret);
 const ours = createGeminiWebhooks({ secret, idempotency: false });
+// VERIFY_BASELINE=/other/checkout/packages: that build's verify as one more candidate (before/after in one run)
+const baselineDir = process.env.VERIFY_BASELINE;
+const baseline = baselineDir
+  ? (await import(pathToFileURL(`${baselineDir}/core/dist/index.js`).href)).createGeminiWebhooks({ secret, idempotency: false })
+  : undefined;
 const standard = new StandardWebhook(secret);
 const svix = new SvixWebhook(secret);
 const openai = new OpenAI({ apiKey: "x", webhookSecret: secret });
@@ -42,6 +49,7 @@ function candidates(bodyStr, bodyBuf, headers) {
     { name: "floor (node:crypto HMAC + JSON.parse)", async: false, fn: () => floorVerify(bodyBuf, headers) },
     { name: "@gemini-webhooks/core verify (Buffer)", async: true, fn: () => ours.verify({ body: bodyBuf, headers }) },
     { name: "@gemini-webhooks/core verify (string)", async: true, fn: () => ours.verify({ body: bodyStr, headers }) },
+    ...(baseline ? [{ name: "baseline build verify (Buffer)", async: true, fn: () => baseline.verify({ body: bodyBuf, headers }) }] : []),
     { name: "standardwebhooks 1.1.1", async: false, fn: () => standard.verify(bodyStr, headers) },
     { name: "svix 1.99.1", async: false, fn: () => svix.verify(bodyStr, headers) },
     { name: "openai 6 webhooks.unwrap", async: true, fn: () => openai.webhooks.unwrap(bodyStr, headers) },

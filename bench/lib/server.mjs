@@ -1,11 +1,12 @@
 // A receiver in its own process, for the HTTP and soak benchmarks (the load generator runs in the parent).
 //   node bench/lib/server.mjs <kind>     kinds: see SERVERS below
-// Env: BENCH_SECRET (the whsec_ secret), BENCH_MAX_ENTRIES (memoryStore size, default 2,000,000; "default" = core's
+// Env: BENCH_SECRET (the whsec_ secret), BENCH_PACKAGES (another checkout's packages/ dir: use its build), BENCH_MAX_ENTRIES (memoryStore size, default 2,000,000; "default" = core's
 // default; "off" = no store), BENCH_TRACK_IDS=1 (count handler runs per webhook-id, for the soak).
 // Talks over IPC: sends { port } once listening; answers "stats" with handler counts and memory.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import { Readable } from "node:stream";
+import { pathToFileURL } from "node:url";
 
 const kind = process.argv[2];
 const secret = process.env.BENCH_SECRET;
@@ -27,8 +28,19 @@ function noop(_event, ctx) {
   }
 }
 
+/**
+ * One of our packages ("core", "express", "koa", "core/node"): the workspace's build, or, with
+ * BENCH_PACKAGES=/path/to/other/checkout/packages, that checkout's build (an A/B of two builds in one run).
+ */
+function pkg(name) {
+  const dir = process.env.BENCH_PACKAGES;
+  if (!dir) return import(`@gemini-webhooks/${name}`);
+  const [p, sub] = name.split("/");
+  return import(pathToFileURL(`${dir}/${p}/dist/${sub ?? "index"}.js`).href);
+}
+
 async function webhooks() {
-  const { createGeminiWebhooks, memoryStore } = await import("@gemini-webhooks/core");
+  const { createGeminiWebhooks, memoryStore } = await pkg("core");
   const max = process.env.BENCH_MAX_ENTRIES;
   // "off": no idempotency store at all (to see what dedupe costs); "default": core's default memoryStore()
   const store = max === "off" ? false : max === "default" ? memoryStore() : memoryStore({ maxEntries: Number(max ?? 2_000_000) });
@@ -71,6 +83,34 @@ function fail(res, e) {
   res.end(String(e));
 }
 
+/**
+ * The inline minimal receiver: the least any correct receiver does, written inline. HMAC check
+ * (node:crypto), replay window, JSON.parse, dedupe in a plain Map, the handler, a JSON answer (the body
+ * string; the caller writes it the framework's way). No error answers beyond 400.
+ */
+function inlineReceiver() {
+  const key = Buffer.from(secret.slice(6), "base64");
+  const done = new Map();
+  return (headers, body) => {
+    const id = headers["webhook-id"];
+    const ts = headers["webhook-timestamp"];
+    const sig = String(headers["webhook-signature"]).slice(3);
+    const expected = createHmac("sha256", key).update(`${id}.${ts}.`).update(body).digest("base64");
+    const fresh = Math.abs(Date.now() / 1000 - Number(ts)) <= 300;
+    if (!fresh || expected.length !== sig.length || !timingSafeEqual(Buffer.from(expected), Buffer.from(sig))) {
+      return { status: 400, body: '{"error":{"code":"signature_mismatch"}}' };
+    }
+    const event = JSON.parse(body.toString("utf8"));
+    let status = "duplicate";
+    if (!done.has(id)) {
+      done.set(id, Date.now());
+      noop(event, { webhookId: id });
+      status = "received";
+    }
+    return { status: 200, body: `{"status":"${status}"}` };
+  };
+}
+
 const SERVERS = {
   /** Express 5, express.raw() reading the body, answering 200. */
   async "express-bare"() {
@@ -85,9 +125,20 @@ const SERVERS = {
   /** The same app with geminiWebhooks (v1 verify, memoryStore claim/complete, no-op handler). */
   async "express-gemini"() {
     const { default: express } = await import("express");
-    const { geminiWebhooks } = await import("@gemini-webhooks/express");
+    const { geminiWebhooks } = await pkg("express");
     const app = express();
     app.post(PATH, express.raw({ type: "*/*" }), geminiWebhooks(await webhooks()));
+    return http.createServer(app);
+  },
+  /** The same app with the inline minimal receiver instead of geminiWebhooks. */
+  async "express-inline"() {
+    const { default: express } = await import("express");
+    const receive = inlineReceiver();
+    const app = express();
+    app.post(PATH, express.raw({ type: "*/*" }), (req, res) => {
+      const answer = receive(req.headers, req.body);
+      res.set("content-type", JSON_TYPE).status(answer.status).end(answer.body);
+    });
     return http.createServer(app);
   },
   /** Koa 3 with raw-body reading the body, answering 200. */
@@ -107,11 +158,27 @@ const SERVERS = {
   /** The same app with @gemini-webhooks/koa. */
   async "koa-gemini"() {
     const { default: Koa } = await import("koa");
-    const { geminiWebhooks } = await import("@gemini-webhooks/koa");
+    const { geminiWebhooks } = await pkg("koa");
     const app = new Koa();
     const mw = geminiWebhooks(await webhooks());
     app.use(async (ctx, next) => {
       if (ctx.path === PATH) return mw(ctx, next);
+    });
+    return http.createServer(app.callback());
+  },
+  /** The same app with the inline minimal receiver instead of @gemini-webhooks/koa. */
+  async "koa-inline"() {
+    const { default: Koa } = await import("koa");
+    const { default: getRawBody } = await import("raw-body");
+    const receive = inlineReceiver();
+    const app = new Koa();
+    app.use(async (ctx) => {
+      if (ctx.path !== PATH || ctx.method !== "POST") return;
+      const body = await getRawBody(ctx.req, { limit: 1 << 20, length: ctx.req.headers["content-length"] });
+      const answer = receive(ctx.req.headers, body);
+      ctx.status = answer.status;
+      ctx.type = JSON_TYPE;
+      ctx.body = answer.body;
     });
     return http.createServer(app.callback());
   },
@@ -124,34 +191,23 @@ const SERVERS = {
       }, (e) => fail(res, e));
     });
   },
-  /**
-   * node:http + the least any correct receiver does, written inline: HMAC check (node:crypto), replay
-   * window, JSON.parse, dedupe in a plain Map, the handler, a JSON answer. No error answers beyond 400.
-   */
-  async "node-floor"() {
-    const key = Buffer.from(secret.slice(6), "base64");
-    const done = new Map();
+  /** node:http + the inline minimal receiver (see inlineReceiver). */
+  async "node-inline"() {
+    const receive = inlineReceiver();
     return http.createServer((req, res) => {
       readBody(req).then((body) => {
-        const id = req.headers["webhook-id"];
-        const ts = req.headers["webhook-timestamp"];
-        const sig = String(req.headers["webhook-signature"]).slice(3);
-        const expected = createHmac("sha256", key).update(`${id}.${ts}.`).update(body).digest("base64");
-        const fresh = Math.abs(Date.now() / 1000 - Number(ts)) <= 300;
-        if (!fresh || expected.length !== sig.length || !timingSafeEqual(Buffer.from(expected), Buffer.from(sig))) {
-          res.writeHead(400, { "content-type": JSON_TYPE });
-          return res.end('{"error":{"code":"signature_mismatch"}}');
-        }
-        const event = JSON.parse(body.toString("utf8"));
-        let status = "duplicate";
-        if (!done.has(id)) {
-          done.set(id, Date.now());
-          noop(event, { webhookId: id });
-          status = "received";
-        }
-        res.writeHead(200, { "content-type": JSON_TYPE });
-        res.end(`{"status":"${status}"}`);
+        const answer = receive(req.headers, body);
+        res.writeHead(answer.status, { "content-type": JSON_TYPE });
+        res.end(answer.body);
       }, (e) => fail(res, e));
+    });
+  },
+  /** node:http + core's receiveNode (@gemini-webhooks/core/node): what the adapters and the CLI's listen use. */
+  async "node-receive"() {
+    const wh = await webhooks();
+    const { receiveNode } = await pkg("core/node");
+    return http.createServer((req, res) => {
+      receiveNode(wh, req, res, { framework: "node" }).catch((e) => fail(res, e));
     });
   },
   /** node:http + core's handle() on the raw body (what an adapter does). */
@@ -204,6 +260,8 @@ process.on("message", (m) => {
     globalThis.gc?.();
     process.send({ gc: true });
   } else if (m === "exit") {
+    // with --cpu-prof: how many requests the profile covers (to turn its times into µs per request)
+    if (process.execArgv.includes("--cpu-prof")) console.error(`[server ${kind}${process.env.BENCH_PACKAGES ? " (baseline)" : ""} pid ${process.pid}: ${stats.requests} requests]`);
     server.close();
     server.closeAllConnections?.();
     process.exit(0);

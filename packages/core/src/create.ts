@@ -1,5 +1,5 @@
 import { errorResult, toResponse } from "./answers.js";
-import { receive } from "./receive.js";
+import { HANDLE_NOW, receive } from "./receive.js";
 import { Dispatcher } from "./dispatcher.js";
 import { createDynamicVerifier } from "./dynamic/index.js";
 import type { WebhookVerificationError } from "./errors.js";
@@ -100,9 +100,10 @@ export function createGeminiWebhooks<M = UserMetadata>(options: GeminiWebhooksOp
     now: o.now,
   });
 
-  const instance: GeminiWebhooks<M> & { [BRAND]: true } = {
+  const instance: GeminiWebhooks<M> & { [BRAND]: true; [HANDLE_NOW]: typeof pipeline.handleNow } = {
     [BRAND]: true,
-    verify: async (request) => (await pipeline.verifyRequest(request)).event,
+    [HANDLE_NOW]: pipeline.handleNow,
+    verify: pipeline.verifyEvent,
     verifyDelivery: pipeline.verifyRequest,
     begin: (request) => pipeline.begin(request),
     handle: pipeline.handle,

@@ -3,7 +3,8 @@
  * timeout, parser detection, aborts) and write a ServerResponse. The Node adapters (Express, Koa, Next
  * Pages, NestJS, Fastify, the CLI) use it. Types only from node:http: nothing is imported at run time.
  */
-import { closesConnection, receive, type ReceiveResult } from "./receive.js";
+import { closesConnection, receiveNow, type ReceiveResult } from "./receive.js";
+import { isThenable } from "./maybe.js";
 import { concatChunks } from "./read-limited.js";
 import type { GeminiWebhooks } from "./create.js";
 import { bodyAlreadyParsed, bodyTimeout, bodyTooLarge, ClientAbortError, type Framework } from "./messages.js";
@@ -49,35 +50,42 @@ export function readNodeBody(req: NodeBodyStream, options: NodeReadOptions): Pro
   return new Promise<Uint8Array>((resolve, reject) => {
     const chunks: Uint8Array[] = [];
     let total = 0;
-    const finish = (settle: () => void) => {
+    const finish = () => {
       clearTimeout(timer);
       req.removeListener("data", onData);
       req.removeListener("end", onEnd);
-      req.removeListener("error", onError);
-      req.removeListener("close", onClose);
-      req.removeListener("aborted", onClose);
-      settle();
+      req.removeListener("error", onAbort);
+      req.removeListener("close", onAbort);
+      req.removeListener("aborted", onAbort);
     };
     const timer = setTimeout(() => {
       req.pause?.(); // stop reading; the answer closes the connection
-      finish(() => reject(bodyTimeout(options.timeoutMs)));
+      finish();
+      reject(bodyTimeout(options.timeoutMs));
     }, options.timeoutMs);
     const onData = (chunk: Uint8Array | string) => {
       const c = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
       total += c.byteLength;
       if (total > options.limit) {
         req.pause?.();
-        finish(() => reject(bodyTooLarge(options.limit)));
+        finish();
+        reject(bodyTooLarge(options.limit));
       } else chunks.push(c);
     };
-    const onEnd = () => finish(() => resolve(concatChunks(chunks, total)));
-    const onError = () => finish(() => reject(new ClientAbortError()));
-    const onClose = () => finish(() => reject(new ClientAbortError()));
+    const onEnd = () => {
+      finish();
+      resolve(concatChunks(chunks, total));
+    };
+    // an error, a close before the end, or an abort: the client went away
+    const onAbort = () => {
+      finish();
+      reject(new ClientAbortError());
+    };
     req.on("data", onData);
     req.on("end", onEnd);
-    req.on("error", onError);
-    req.on("close", onClose);
-    req.on("aborted", onClose);
+    req.on("error", onAbort);
+    req.on("close", onAbort);
+    req.on("aborted", onAbort);
   });
 }
 
@@ -104,18 +112,28 @@ export function sendNode(res: NodeResponse, result: ReceiveResult<any>): void {
  * The whole receive path for a Node request: `raw` is the body a framework already captured (a Buffer or
  * the exact string), else the stream is read here. Returns the result (the adapter exposes its event).
  */
-export async function receiveNode<M>(
+export function receiveNode<M>(
   webhooks: GeminiWebhooks<M>,
   req: NodeBodyStream & { method?: string | undefined },
   res: NodeResponse | undefined,
   options: { framework: Framework; raw?: Uint8Array | string | undefined },
 ): Promise<ReceiveResult<M>> {
-  const result = await receive(webhooks, {
-    method: req.method,
-    headers: req.headers,
-    body: () => options.raw ?? readNodeBody(req, { limit: webhooks.maxBodyBytes, timeoutMs: webhooks.readTimeoutMs, framework: options.framework }),
-  });
-  if (res) sendNode(res, result);
-  return result;
+  try {
+    const result = receiveNow(webhooks, {
+      method: req.method,
+      headers: req.headers,
+      body: () => options.raw ?? readNodeBody(req, { limit: webhooks.maxBodyBytes, timeoutMs: webhooks.readTimeoutMs, framework: options.framework }),
+    });
+    if (!res) return Promise.resolve(result);
+    if (isThenable<ReceiveResult<M>>(result)) {
+      return Promise.resolve(result).then((r) => {
+        sendNode(res, r);
+        return r;
+      });
+    }
+    sendNode(res, result);
+    return Promise.resolve(result);
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
-

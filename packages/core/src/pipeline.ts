@@ -1,11 +1,12 @@
 import { errorResult, ok } from "./answers.js";
 import { toBytes, checkEnvelope } from "./body.js";
-import { claimedDelivery, type ClaimDeps, type ClaimedDelivery } from "./claimed.js";
+import { Claim, claimedDelivery, type ClaimDeps, type ClaimedDelivery } from "./claimed.js";
 import type { Dispatcher } from "./dispatcher.js";
 import { WebhookVerificationError } from "./errors.js";
 import type { AnyGeminiEvent, GeminiWebhookEvent, UserMetadata } from "./events.js";
 import { readWebhookHeaders } from "./headers.js";
 import type { Observation } from "./hooks.js";
+import { isThenable, type MaybePromise } from "./maybe.js";
 import type { ResolvedOptions } from "./options.js";
 import type { ClaimResult } from "./store.js";
 import type { HandleResult, ProcessContext, VerifiedDelivery, WebhookRequest } from "./types.js";
@@ -13,6 +14,9 @@ import { verifyDelivery, type VerifierState } from "./verify.js";
 
 /** What `begin()` gives: an answer to send now, or a claimed delivery to run. */
 export type Begun<M = UserMetadata> = { answer: HandleResult<M>; delivery?: undefined } | { answer?: undefined; delivery: ClaimedDelivery<M> };
+
+/** The same, inside the pipeline: an answer, or the claim itself. */
+type Claimed<M> = { answer: HandleResult<M>; claim?: undefined } | { answer?: undefined; claim: Claim<M> };
 
 export interface PipelineDeps extends ClaimDeps {
   options: ResolvedOptions;
@@ -49,7 +53,8 @@ export function createPipeline<M>(deps: PipelineDeps) {
     return verified;
   }
 
-  async function verifyRequest(request: WebhookRequest): Promise<VerifiedDelivery<M>> {
+  /** The checks and the verification: a value, a throw, or (JWT, v1a, Web Crypto) a promise. */
+  function verifyNow(request: WebhookRequest): MaybePromise<VerifiedDelivery<M>> {
     if (request === null || typeof request !== "object") {
       throw new WebhookVerificationError("configuration", "verify/handle take { body, headers }.");
     }
@@ -58,7 +63,27 @@ export function createPipeline<M>(deps: PipelineDeps) {
       throw new WebhookVerificationError("body_too_large", `The body is ${bytes.length} bytes, over maxBodyBytes (${options.maxBodyBytes}).`);
     }
     const headers = readWebhookHeaders(request.headers ?? {});
-    return (await verifyDelivery(headers, bytes, verifier)) as VerifiedDelivery<M>;
+    return verifyDelivery(headers, bytes, verifier) as MaybePromise<VerifiedDelivery<M>>;
+  }
+
+  function verifyRequest(request: WebhookRequest): Promise<VerifiedDelivery<M>> {
+    try {
+      return Promise.resolve(verifyNow(request));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  const eventOf = (v: VerifiedDelivery<M>) => v.event;
+
+  /** verify(): the event only, one promise (none in between when the verification was synchronous). */
+  function verifyEvent(request: WebhookRequest): Promise<GeminiWebhookEvent<M>> {
+    try {
+      const v = verifyNow(request);
+      return isThenable<VerifiedDelivery<M>>(v) ? Promise.resolve(v).then(eventOf) : Promise.resolve(v.event);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** An error answer, reported (logged at its level, onError) and observed. */
@@ -68,74 +93,133 @@ export function createPipeline<M>(deps: PipelineDeps) {
     return obs.end(errorResult(err));
   }
 
-  /** claim → the answer (duplicate, in progress, store down) or a claimed delivery. */
-  async function claim(verified: VerifiedDelivery<M>, obs: Observation): Promise<Begun<M>> {
+  /** The store could not be asked: 503, the delivery not processed. */
+  function storeDown(verified: VerifiedDelivery<M>, e: unknown, obs: Observation): Claimed<M> {
     const { event, ctx } = verified;
-    obs.verified(event as AnyGeminiEvent, ctx);
-    let claimed: ClaimResult;
-    try {
-      const c = store ? store.claim(ctx.idempotencyKey) : "new";
-      claimed = typeof c === "string" ? c : await c;
-    } catch (e) {
-      reporter.report(e, { stage: "store", webhookId: ctx.webhookId, event: event as AnyGeminiEvent, code: "store_unavailable" });
-      const err = new WebhookVerificationError("store_unavailable", "The idempotency store is unreachable; the delivery was not processed and will be retried.", { cause: e });
-      return { answer: obs.end({ ...errorResult(err), event, ctx }) };
-    }
-    if (claimed === "done") return { answer: obs.end(ok("duplicate", verified)) };
-    if (claimed === "in_progress") {
+    reporter.report(e, { stage: "store", webhookId: ctx.webhookId, event: event as AnyGeminiEvent, code: "store_unavailable" });
+    const err = new WebhookVerificationError("store_unavailable", "The idempotency store is unreachable; the delivery was not processed and will be retried.", { cause: e });
+    return { answer: obs.end({ ...errorResult(err), event, ctx }) };
+  }
+
+  /** The store's answer to a claim: duplicate, in progress, or a claim to run. */
+  function claimed(verified: VerifiedDelivery<M>, result: ClaimResult, obs: Observation): Claimed<M> {
+    const { event, ctx } = verified;
+    if (result === "done") return { answer: obs.end(ok("duplicate", verified)) };
+    if (result === "in_progress") {
       const err = new WebhookVerificationError("in_progress", `Delivery ${ctx.webhookId} is being processed right now; retry later.`);
       return { answer: obs.end({ ...errorResult(err), event, ctx }) };
     }
-    return { delivery: claimedDelivery(verified, deps, obs) };
+    return { claim: new Claim(verified, deps, obs) };
   }
 
-  async function begin(request: WebhookRequest, obs: Observation = deps.observe()): Promise<Begun<M>> {
+  /** claim → the answer (duplicate, in progress, store down) or a claim to run. Synchronous with a synchronous store. */
+  function claim(verified: VerifiedDelivery<M>, obs: Observation): MaybePromise<Claimed<M>> {
+    obs.verified(verified.event as AnyGeminiEvent, verified.ctx);
+    let c: ClaimResult | Promise<ClaimResult>;
+    try {
+      c = store ? store.claim(verified.ctx.idempotencyKey) : "new";
+    } catch (e) {
+      return storeDown(verified, e, obs);
+    }
+    if (isThenable<ClaimResult>(c)) {
+      return (c as Promise<ClaimResult>).then(
+        (r) => claimed(verified, r, obs),
+        (e: unknown) => storeDown(verified, e, obs),
+      );
+    }
+    return claimed(verified, c, obs);
+  }
+
+  /** verify → claim, as a value whenever every step was synchronous. Never throws. */
+  function start(request: WebhookRequest, obs: Observation): MaybePromise<Claimed<M>> {
     const method = request?.method;
     if (method !== undefined && method.toUpperCase() !== "POST") {
       return { answer: reject(new WebhookVerificationError("method_not_allowed", `${method} is not allowed here; Gemini delivers webhooks with POST.`), obs) };
     }
-    let verified: VerifiedDelivery<M>;
+    let verified: MaybePromise<VerifiedDelivery<M>>;
     try {
-      verified = keyed(await verifyRequest(request));
+      verified = verifyNow(request);
+      if (!isThenable(verified)) verified = keyed(verified);
     } catch (e) {
       return { answer: reject(e, obs) };
+    }
+    if (isThenable<VerifiedDelivery<M>>(verified)) {
+      return (verified as Promise<VerifiedDelivery<M>>).then(keyed).then(
+        (v) => claim(v, obs),
+        (e: unknown) => ({ answer: reject(e, obs) }),
+      );
     }
     return claim(verified, obs);
   }
 
+  const begun = (c: Claimed<M>): Begun<M> => (c.answer ? { answer: c.answer } : { delivery: claimedDelivery(c.claim) });
+
+  async function begin(request: WebhookRequest, obs: Observation = deps.observe()): Promise<Begun<M>> {
+    const c = start(request, obs);
+    return isThenable<Claimed<M>>(c) ? (c as Promise<Claimed<M>>).then(begun) : begun(c);
+  }
+
   /** Runs a claimed delivery: enqueue (durable mode) or the handlers, then settles it. */
-  async function run(delivery: ClaimedDelivery<M>, obs: Observation): Promise<HandleResult<M>> {
-    const { event, ctx } = delivery;
+  function run(claim: Claim<M>, obs: Observation): MaybePromise<HandleResult<M>> {
+    const { event, ctx } = claim.verified;
     if (options.queue) {
-      try {
-        await options.queue.enqueue(event as AnyGeminiEvent, ctx);
-      } catch (e) {
+      const unreachable = (e: unknown) => {
         const answer = new WebhookVerificationError("store_unavailable", "The queue is unreachable; the delivery was not accepted and will be retried.", { cause: e });
-        return delivery.fail(e, { stage: "queue", answer });
+        return claim.fail(e, { stage: "queue", answer });
+      };
+      let queued: unknown;
+      try {
+        queued = options.queue.enqueue(event as AnyGeminiEvent, ctx);
+      } catch (e) {
+        return unreachable(e);
       }
-      return delivery.complete();
+      claim.hold();
+      return Promise.resolve(queued).then(() => claim.complete(), unreachable);
     }
     const list = dispatcher.handlersFor(event.type);
-    if (list.length === 0) return delivery.complete("ignored");
+    if (list.length === 0) return claim.complete("ignored");
     if (options.ack === "immediate") {
+      claim.hold();
       void dispatcher.dispatch(event as AnyGeminiEvent, ctx, list, obs).then(
-        () => delivery.complete(),
-        (e) => delivery.fail(e),
+        () => claim.complete(),
+        (e) => claim.fail(e),
       );
-      return ok("received", delivery);
+      return ok("received", claim.verified);
     }
-    try {
-      await dispatcher.dispatch(event as AnyGeminiEvent, ctx, list, obs);
-    } catch (e) {
-      return delivery.fail(e);
+    if (list.length === 1 && !obs.wraps) {
+      // one handler, no wrapping hook: call it here; a synchronous handler settles without a microtask
+      let r: unknown;
+      try {
+        r = list[0]!(event, ctx);
+      } catch (e) {
+        return claim.fail(e);
+      }
+      if (isThenable(r)) {
+        claim.hold();
+        return Promise.resolve(r).then(
+          () => claim.complete(),
+          (e: unknown) => claim.fail(e),
+        );
+      }
+      return claim.complete();
     }
-    return delivery.complete();
+    claim.hold();
+    return dispatcher.dispatch(event as AnyGeminiEvent, ctx, list, obs).then(
+      () => claim.complete(),
+      (e: unknown) => claim.fail(e),
+    );
+  }
+
+  /** start → run, as a value whenever every step was synchronous (adapters use it; handle() wraps it). */
+  function handleNow(request: WebhookRequest): MaybePromise<HandleResult<M>> {
+    const obs = deps.observe();
+    const c = start(request, obs);
+    if (isThenable<Claimed<M>>(c)) return (c as Promise<Claimed<M>>).then((x) => x.answer ?? run(x.claim, obs));
+    return c.answer ?? run(c.claim, obs);
   }
 
   async function handle(request: WebhookRequest): Promise<HandleResult<M>> {
-    const obs = deps.observe();
-    const begun = await begin(request, obs);
-    return begun.answer ?? run(begun.delivery, obs);
+    return handleNow(request);
   }
 
   /** claim → handlers → settle for an event that did not come over HTTP (reconciliation, replay). */
@@ -161,11 +245,11 @@ export function createPipeline<M>(deps: PipelineDeps) {
       },
     });
     if (key !== undefined) verified.ctx.idempotencyKey = key;
-    const begun = await claim(verified, obs);
-    return begun.answer ?? run(begun.delivery, obs);
+    const c = await claim(verified, obs);
+    return c.answer ?? run(c.claim, obs);
   }
 
-  return { verifyRequest, begin, handle, process, reject };
+  return { verifyRequest, verifyEvent, begin, handle, handleNow, process, reject };
 }
 
 export type Pipeline<M> = ReturnType<typeof createPipeline<M>>;

@@ -3,7 +3,8 @@ import type { GeminiWebhooks } from "./create.js";
 import type { UserMetadata } from "./events.js";
 import type { HeadersInput } from "./headers.js";
 import { ClientAbortError } from "./messages.js";
-import type { HandleResult } from "./types.js";
+import { isThenable, type MaybePromise } from "./maybe.js";
+import type { HandleResult, WebhookRequest } from "./types.js";
 
 /** The framework-neutral receive path: method check, body read, the pipeline, read failures answered. */
 
@@ -21,21 +22,55 @@ export interface IncomingDelivery {
 /** A result to write; `aborted` means the client is gone: write nothing. */
 export type ReceiveResult<M = UserMetadata> = HandleResult<M> & { aborted?: true };
 
-/** Method check, body read, the whole pipeline; a read failure becomes its answer (logged once). Never throws. */
-export async function receive<M>(webhooks: GeminiWebhooks<M>, incoming: IncomingDelivery): Promise<ReceiveResult<M>> {
-  const method = incoming.method ?? "POST";
-  if (method.toUpperCase() !== "POST") return webhooks.handle({ method, body: "", headers: incoming.headers });
-  let body: Uint8Array | string;
-  try {
-    body = await incoming.body();
-  } catch (e) {
-    if (e instanceof ClientAbortError) {
-      webhooks.logger.debug(`[gemini-webhooks] ${e.message}`);
-      return { ...errorResponse("body_timeout", e.message), aborted: true };
-    }
-    return webhooks.reject(e);
+/**
+ * The instance's pipeline as a value-or-promise (`handle()` without the promise it always returns), for
+ * receive paths inside core. Keyed by a registry symbol, as the instance brand (two copies of core, ESM
+ * and CJS, still find it).
+ */
+export const HANDLE_NOW = Symbol.for("gemini-webhooks.handleNow");
+
+type HandleNow<M> = (request: WebhookRequest) => MaybePromise<HandleResult<M>>;
+
+function handleNowOf<M>(webhooks: GeminiWebhooks<M>): HandleNow<M> {
+  return (webhooks as unknown as Record<symbol, HandleNow<M> | undefined>)[HANDLE_NOW] ?? webhooks.handle;
+}
+
+function readFailed<M>(webhooks: GeminiWebhooks<M>, e: unknown): ReceiveResult<M> {
+  if (e instanceof ClientAbortError) {
+    webhooks.logger.debug(`[gemini-webhooks] ${e.message}`);
+    return { ...errorResponse("body_timeout", e.message), aborted: true };
   }
-  return webhooks.handle({ method, body, headers: incoming.headers });
+  return webhooks.reject(e);
+}
+
+/** receive() as a value when every step was synchronous (a body already read, a synchronous store). Never throws. */
+export function receiveNow<M>(webhooks: GeminiWebhooks<M>, incoming: IncomingDelivery): MaybePromise<ReceiveResult<M>> {
+  const handle = handleNowOf(webhooks);
+  const method = incoming.method ?? "POST";
+  const headers = incoming.headers;
+  if (method.toUpperCase() !== "POST") return handle({ method, body: "", headers });
+  let body: Uint8Array | string | Promise<Uint8Array | string>;
+  try {
+    body = incoming.body();
+  } catch (e) {
+    return readFailed(webhooks, e);
+  }
+  if (isThenable<Uint8Array | string>(body)) {
+    return Promise.resolve(body).then(
+      (b) => handle({ method, body: b, headers }),
+      (e: unknown) => readFailed(webhooks, e),
+    );
+  }
+  return handle({ method, body, headers });
+}
+
+/** Method check, body read, the whole pipeline; a read failure becomes its answer (logged once). Never throws. */
+export function receive<M>(webhooks: GeminiWebhooks<M>, incoming: IncomingDelivery): Promise<ReceiveResult<M>> {
+  try {
+    return Promise.resolve(receiveNow(webhooks, incoming));
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
 /** Whether the connection should close after this answer (the rest of the body was left unread). */

@@ -31,77 +31,111 @@ function checkId(id: string | undefined): string {
   return id;
 }
 
-/** The whole verification of one delivery: scheme chosen by the shape of `webhook-signature`. */
-export async function verifyDelivery(h: WebhookHeaders, body: Uint8Array, state: VerifierState): Promise<VerifiedDelivery> {
-  if (h.signature === undefined) throw missing("webhook-signature");
-  const parsed = parseSignatureHeader(h.signature);
-
-  if (parsed.kind === "jwt") {
-    if (!state.dynamic) {
-      throw unconfigured("jwt", 'A JWT-signed (dynamic) delivery arrived but this receiver does not accept dynamic webhooks: add jwks: { audience: "…" } to accept it.');
-    }
-    const r = await state.dynamic.verifyJwt({ token: parsed.token, headers: h, body });
-    const event = checkEnvelope(r.event) as GeminiWebhookEvent;
-    return {
-      event,
-      ctx: {
-        webhookId: r.webhookId,
-        timestamp: r.timestamp,
-        scheme: "jwt",
-        ...(r.keyId !== undefined ? { keyId: r.keyId } : {}),
-        claims: r.claims,
-        rawBody: body,
-        // its own key space: a JWT can never occupy, complete or release a v1/v1a delivery's id
-        idempotencyKey: `${state.namespace}:jwt:${r.webhookId}`,
-      },
-    };
+async function verifyJwtDelivery(token: string, h: WebhookHeaders, body: Uint8Array, state: VerifierState): Promise<VerifiedDelivery> {
+  if (!state.dynamic) {
+    throw unconfigured("jwt", 'A JWT-signed (dynamic) delivery arrived but this receiver does not accept dynamic webhooks: add jwks: { audience: "…" } to accept it.');
   }
+  const r = await state.dynamic.verifyJwt({ token, headers: h, body });
+  const event = checkEnvelope(r.event) as GeminiWebhookEvent;
+  return {
+    event,
+    ctx: {
+      webhookId: r.webhookId,
+      timestamp: r.timestamp,
+      scheme: "jwt",
+      ...(r.keyId !== undefined ? { keyId: r.keyId } : {}),
+      claims: r.claims,
+      rawBody: body,
+      // its own key space: a JWT can never occupy, complete or release a v1/v1a delivery's id
+      idempotencyKey: `${state.namespace}:jwt:${r.webhookId}`,
+    },
+  };
+}
 
-  const id = checkId(h.id);
-  if (h.timestamp === undefined) throw missing("webhook-timestamp");
-  const firstScheme = parsed.v1.length > 0 && state.secrets.length > 0 ? "v1" : parsed.v1a.length > 0 ? "v1a" : "v1";
-  const timestamp = checkTimestamp(h.timestamp, state, firstScheme);
-  const prefix = `${id}.${h.timestamp}.`;
-  // what was tried, for the error message (built only when nothing matched)
-  let triedV1 = false;
-  let triedV1a = false;
+/** What a v1 / v1a check needs after the headers are read. */
+interface Signed {
+  id: string;
+  timestamp: Date;
+  prefix: string;
+  body: Uint8Array;
+  v1: string[];
+  v1a: string[];
+  state: VerifierState;
+}
 
-  if (parsed.v1.length > 0 && state.secrets.length > 0) {
-    triedV1 = true;
-    for (let i = 0; i < state.secrets.length; i++) {
-      const signed = state.secrets[i]!.sign(prefix, body);
-      const expected = typeof signed === "string" ? signed : await signed; // Node: synchronous, no extra tick
-      for (const sig of parsed.v1) {
-        if (timingSafeEqualString(expected, sig)) {
-          const event = parseEnvelope(body) as GeminiWebhookEvent;
-          return { event, ctx: { webhookId: id, timestamp, scheme: "v1", secretIndex: i, rawBody: body, idempotencyKey: `${state.namespace}:${id}` } };
-        }
-      }
+/** The v1 delivery when `expected` (secret i's HMAC) is one of the signatures, else undefined. */
+function matchV1(s: Signed, expected: string, i: number): VerifiedDelivery | undefined {
+  for (const sig of s.v1) {
+    if (timingSafeEqualString(expected, sig)) {
+      const event = parseEnvelope(s.body) as GeminiWebhookEvent;
+      return { event, ctx: { webhookId: s.id, timestamp: s.timestamp, scheme: "v1", secretIndex: i, rawBody: s.body, idempotencyKey: `${s.state.namespace}:${s.id}` } };
     }
   }
-  if (parsed.v1a.length > 0 && state.dynamic) {
-    triedV1a = true;
-    const r = await state.dynamic.verifyV1a({ prefix, body, signatures: parsed.v1a });
-    const event = parseEnvelope(body) as GeminiWebhookEvent;
-    return {
-      event,
-      ctx: { webhookId: id, timestamp, scheme: "v1a", ...(r.keyId !== undefined ? { keyId: r.keyId } : {}), rawBody: body, idempotencyKey: `${state.namespace}:${id}` },
-    };
+  return undefined;
+}
+
+/** The rest of the v1 loop once a signer answered with a promise (Web Crypto), from secret `i` on. */
+async function verifyV1From(s: Signed, i: number, pending: Promise<string>): Promise<VerifiedDelivery> {
+  const found = matchV1(s, await pending, i);
+  if (found) return found;
+  for (let j = i + 1; j < s.state.secrets.length; j++) {
+    const match = matchV1(s, await s.state.secrets[j]!.sign(s.prefix, s.body), j);
+    if (match) return match;
   }
-  if (!triedV1 && !triedV1a) {
-    if (parsed.v1.length > 0) {
+  return afterV1(s, true);
+}
+
+async function verifyV1a(s: Signed): Promise<VerifiedDelivery> {
+  const r = await s.state.dynamic!.verifyV1a({ prefix: s.prefix, body: s.body, signatures: s.v1a });
+  const event = parseEnvelope(s.body) as GeminiWebhookEvent;
+  return {
+    event,
+    ctx: { webhookId: s.id, timestamp: s.timestamp, scheme: "v1a", ...(r.keyId !== undefined ? { keyId: r.keyId } : {}), rawBody: s.body, idempotencyKey: `${s.state.namespace}:${s.id}` },
+  };
+}
+
+/** No v1 signature matched (or none was tried): v1a, else the error that says what was tried. */
+function afterV1(s: Signed, triedV1: boolean): Promise<VerifiedDelivery> | never {
+  const { state } = s;
+  if (s.v1a.length > 0 && state.dynamic) return verifyV1a(s);
+  if (!triedV1) {
+    if (s.v1.length > 0) {
       throw unconfigured("v1", 'A v1 (HMAC) signed delivery arrived but this receiver has no secret: set the secret option to the static webhook\'s "whsec_…" signing secret to accept it.');
     }
     throw unconfigured("v1a", "A v1a (Ed25519) signed delivery arrived but this receiver does not accept dynamic webhooks: add jwks: {} (Google's JWKS is the default) to accept it.");
   }
   const n = state.secrets.length;
-  const tried = [
-    ...(triedV1 ? [`v1 (HMAC-SHA256, ${n} secret${n > 1 ? "s" : ""})`] : []),
-    ...(triedV1a ? ["v1a (Ed25519 against the JWKS)"] : []),
-  ];
   throw new WebhookVerificationError(
     "signature_mismatch",
-    `No signature matched; tried ${tried.join(" and ")} over "webhook-id.webhook-timestamp.body". Check the signing secret, and that the receiver gets the raw, unmodified body (no JSON parser before it).`,
+    `No signature matched; tried v1 (HMAC-SHA256, ${n} secret${n > 1 ? "s" : ""}) over "webhook-id.webhook-timestamp.body". Check the signing secret, and that the receiver gets the raw, unmodified body (no JSON parser before it).`,
     { scheme: "v1" },
   );
+}
+
+/**
+ * The whole verification of one delivery: scheme chosen by the shape of `webhook-signature`. A v1 delivery
+ * with a synchronous HMAC (Node) is verified synchronously: the result, or a throw; the other paths give a
+ * promise. Callers handle both (no promise and no microtask on the hot path).
+ */
+export function verifyDelivery(h: WebhookHeaders, body: Uint8Array, state: VerifierState): VerifiedDelivery | Promise<VerifiedDelivery> {
+  if (h.signature === undefined) throw missing("webhook-signature");
+  const parsed = parseSignatureHeader(h.signature);
+  if (parsed.kind === "jwt") return verifyJwtDelivery(parsed.token, h, body, state);
+
+  const id = checkId(h.id);
+  if (h.timestamp === undefined) throw missing("webhook-timestamp");
+  const firstScheme = parsed.v1.length > 0 && state.secrets.length > 0 ? "v1" : parsed.v1a.length > 0 ? "v1a" : "v1";
+  const timestamp = checkTimestamp(h.timestamp, state, firstScheme);
+  const s: Signed = { id, timestamp, prefix: `${id}.${h.timestamp}.`, body, v1: parsed.v1, v1a: parsed.v1a, state };
+
+  if (parsed.v1.length > 0 && state.secrets.length > 0) {
+    for (let i = 0; i < state.secrets.length; i++) {
+      const signed = state.secrets[i]!.sign(s.prefix, body);
+      if (typeof signed !== "string") return verifyV1From(s, i, signed);
+      const match = matchV1(s, signed, i);
+      if (match) return match;
+    }
+    return afterV1(s, true);
+  }
+  return afterV1(s, false);
 }

@@ -30,7 +30,10 @@ const isBytes = (v: unknown): v is Buffer | string => Buffer.isBuffer(v) || type
 
 /** The exact bytes a parser kept (koa-bodyparser, @koa/bodyparser: ctx.request.rawBody), or a raw Buffer body. */
 function keptBody({ request, req }: KoaContextLike): Buffer | string | undefined {
-  return [request.rawBody, req.rawBody, request.body].find(isBytes);
+  if (isBytes(request.rawBody)) return request.rawBody;
+  if (isBytes(req.rawBody)) return req.rawBody;
+  if (isBytes(request.body)) return request.body;
+  return undefined;
 }
 
 /**
