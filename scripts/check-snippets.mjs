@@ -26,6 +26,8 @@ declare function saveVideo(uri: string | undefined): Promise<void>;
 declare const log: { info(...args: unknown[]): void; warn(...args: unknown[]): void; error(...args: unknown[]): void };
 declare const metrics: { increment(name: string): void };
 declare const audit: { record(event: unknown): void };
+declare function save(...what: unknown[]): Promise<void>;
+declare function markFailed(key: string | undefined, message: string | undefined): Promise<void>;
 `;
 
 /** Every ```ts block: { file, line (of its first code line), code }. Identical blocks are checked once. */

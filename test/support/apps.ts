@@ -9,15 +9,20 @@ import { ExpressAdapter } from "@nestjs/platform-express";
 import type { GeminiWebhooks } from "@gemini-webhooks/core";
 import { geminiWebhooks as expressWebhooks } from "@gemini-webhooks/express";
 import { geminiWebhooks as koaWebhooks } from "@gemini-webhooks/koa";
+import Fastify from "fastify";
+import { Hono } from "hono";
+import { getRequestListener } from "@hono/node-server";
+import { geminiWebhooks as fastifyWebhooks } from "@gemini-webhooks/fastify";
+import { geminiWebhooks as honoWebhooks } from "@gemini-webhooks/hono";
 import { geminiPagesHandler, geminiWebhookHandler } from "@gemini-webhooks/next";
 import { GeminiWebhooksModule } from "@gemini-webhooks/nestjs";
 import { fetchListener, serve, type Running } from "./http.js";
 
 /** Every way a receiver is mounted on a real HTTP server in these tests. */
-export const ADAPTERS = ["express", "koa", "next-pages", "next-app", "nestjs", "core-fetch"] as const;
+export const ADAPTERS = ["express", "koa", "next-pages", "next-app", "nestjs", "core-fetch", "fastify", "hono"] as const;
 export type AdapterName = (typeof ADAPTERS)[number];
 /** The Node adapters: the ones that read a Node request stream themselves (or through their framework). */
-export const NODE_ADAPTERS = ["express", "koa", "next-pages", "nestjs"] as const;
+export const NODE_ADAPTERS = ["express", "koa", "next-pages", "nestjs", "fastify"] as const;
 
 export interface MountedApp {
   /** The webhook route's full URL. */
@@ -81,6 +86,25 @@ export async function mount(adapter: AdapterName, webhooks: GeminiWebhooks<any>,
     case "next-app": {
       const POST = geminiWebhookHandler(webhooks);
       return done(await serve(fetchListener(POST)));
+    }
+    case "fastify": {
+      const app = Fastify();
+      if (o.parserFirst) app.addHook("onRequest", async (request) => void (await readAll(request.raw)));
+      await app.register(fastifyWebhooks, { path: PATH, webhooks });
+      await app.listen({ port: 0, host: "127.0.0.1" });
+      const running = await serve(app.server);
+      return { url: running.base + PATH, server: running.server, close: async () => void (await app.close()) };
+    }
+    case "hono": {
+      const app = new Hono();
+      if (o.parserFirst) {
+        app.use(PATH, async (c, next) => {
+          await c.req.json();
+          await next();
+        });
+      }
+      app.all(PATH, honoWebhooks(webhooks));
+      return done(await serve(getRequestListener(app.fetch)));
     }
     case "core-fetch":
       return done(await serve(fetchListener(webhooks.fetch)));
