@@ -99,3 +99,11 @@ export type VideoGeneratedEvent<M = UserMetadata> = GeminiEventOf<"video.generat
 export function isKnownEventType(type: string): type is GeminiEventType {
   return Object.prototype.hasOwnProperty.call(GEMINI_EVENT_CATALOG, type);
 }
+
+/**
+ * Narrows an event to one type: `if (isEventType(event, "batch.succeeded")) event.data.output_file_uri`.
+ * (`event.type === "…"` alone cannot narrow `AnyGeminiEvent`, which also holds events of unknown types.)
+ */
+export function isEventType<T extends GeminiEventType, M = UserMetadata>(event: AnyGeminiEvent<M>, type: T): event is GeminiEventOf<T, M> {
+  return event.type === type;
+}

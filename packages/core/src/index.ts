@@ -5,6 +5,7 @@ export {
   GEMINI_EVENT_CATALOG,
   GEMINI_EVENT_TYPES,
   isKnownEventType,
+  isEventType,
   type GeminiEventType,
   type GeminiEventData,
   type GeminiEventOf,

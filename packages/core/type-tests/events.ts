@@ -86,3 +86,16 @@ async function verifyReturnsEvents() {
   }
 }
 void verifyReturnsEvents;
+
+// isEventType narrows AnyGeminiEvent (which also holds unknown types) to one event type
+declare const anyEvent: import("../src/index.js").AnyGeminiEvent<{ team: string }>;
+import { isEventType } from "../src/index.js";
+if (isEventType(anyEvent, "batch.failed")) {
+  const code: string = anyEvent.data.error_code;
+  const team: string | undefined = anyEvent.user_metadata?.team;
+  // @ts-expect-error batch.failed has no output_file_uri
+  anyEvent.data.output_file_uri;
+  void [code, team];
+}
+// @ts-expect-error not an event type of the catalog
+isEventType(anyEvent, "batch.exploded");

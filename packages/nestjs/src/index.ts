@@ -13,7 +13,7 @@ export { createWebhookController } from "./controller.js";
 export { rawBodyOf } from "./raw-body.js";
 export { nestLogger } from "./report.js";
 export { GEMINI_WEBHOOKS, GEMINI_WEBHOOKS_OPTIONS, ON_GEMINI_EVENT, InjectGeminiWebhooks } from "./tokens.js";
-export { createGeminiWebhooks, memoryStore, WebhookVerificationError } from "@gemini-webhooks/core";
+export { createGeminiWebhooks, isEventType, memoryStore, WebhookVerificationError } from "@gemini-webhooks/core";
 export type {
   AnyGeminiEvent,
   BatchCancelledEvent,
