@@ -173,16 +173,28 @@ describe("leases: a slow handler in a live process never lets a copy start", () 
     let started!: () => void;
     const running = new Promise<void>((r) => (started = r));
     let runs = 0;
-    const store = memoryStore({ leaseMs: 60 });
+    // the store's clock is injected: each real renewal tick moves it 50 ms, so three ticks put it 150 ms past the
+    // claim, well past the 60 ms lease: only renewals keep the claim alive. The test waits on the renewals, not a timer.
+    let t = Date.now();
+    const store = memoryStore({ leaseMs: 60, now: () => t });
+    let renewals = 0;
+    let renewedThrice!: () => void;
+    const thrice = new Promise<void>((r) => (renewedThrice = r));
+    const renew = store.renew.bind(store);
+    store.renew = (key) => {
+      t += 50;
+      renew(key);
+      if (++renewals === 3) renewedThrice();
+    };
     const wh = receiver({ now: Date.now, idempotency: store, on: { "*": () => ((runs++, started()), new Promise<void>((r) => (release = r))) } });
     const d = signed(undefined, { id: "slow", timestamp: Math.floor(Date.now() / 1000) });
     const first = wh.handle(post(d));
     await running;
-    // wait past several leases: the lease timer must really fire, so this waits on real time
-    await new Promise((r) => setTimeout(r, 250));
+    await thrice;
     expect(answer(await wh.handle(post(d)))).toEqual([409, "in_progress"]);
     release();
     expect(answer(await first)).toEqual([200, "received"]);
     expect(runs).toBe(1);
   });
+
 });
