@@ -6,51 +6,19 @@
  * Server-Sent Events from /events: `hello` (listener info), `delivery` (one record, the old ones first),
  * `resend` (progress of a resend started with POST /resend/<seq>).
  */
+// Type-only imports: erased at build time, so the serialized function still has no imports.
+import type { DeliveryRecord } from "../listen/record.js";
+import type { ResendProgress } from "./resend.js";
+
 export function inspectorClient(): void {
-  interface Verification {
-    ok: boolean;
-    scheme?: string;
-    webhookId?: string;
-    timestamp?: string;
-    keyId?: string;
-    secretIndex?: number;
-    code?: string;
-    message?: string;
-  }
-  interface Delivery {
-    seq: number;
-    receivedAt: string;
-    method: string;
-    path: string;
-    headers: Record<string, string>;
-    body: string;
-    bodyTruncated: boolean;
-    verification?: Verification;
-    type?: string;
-    event?: unknown;
-    answer: { status: number; body: string };
-    outcome: string;
-    forward?: { url: string; status?: number; body?: string; error?: string; durationMs: number };
-    resendOf?: number;
-    resend: { available: boolean; reason?: string };
-  }
+  /** A record as the server sends it: the listener's record plus whether the page may resend it. */
+  type Delivery = DeliveryRecord & { resend: { available: boolean; reason?: string } };
   interface Hello {
     instance: string;
     listening: string;
     forward?: string;
     example: string;
   }
-  interface ResendProgress {
-    seq: number;
-    webhookId: string;
-    attempt?: number;
-    status?: number;
-    outcome?: string;
-    done: boolean;
-    delivered?: boolean;
-    error?: string;
-  }
-
   const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
   const list = $<HTMLOListElement>("deliveries");
   const detail = $<HTMLElement>("detail");
@@ -130,7 +98,7 @@ export function inspectorClient(): void {
       el("span", "time", new Date(d.receivedAt).toLocaleTimeString([], { hour12: false })),
       el("span", outcomeClass(d.outcome), `${d.answer.status} ${d.outcome}`),
       el("span", "type", d.type ?? `${d.method} ${d.path}`),
-      el("span", "id", `#${d.seq} ${d.verification?.webhookId ?? d.headers["webhook-id"] ?? ""}${d.resendOf !== undefined ? ` · resend of #${d.resendOf}` : ""}`),
+      el("span", "id", `#${d.seq} ${(d.verification?.ok ? d.verification.webhookId : undefined) ?? d.headers["webhook-id"] ?? ""}${d.resendOf !== undefined ? ` · resend of #${d.resendOf}` : ""}`),
     );
     li.hidden = !matches(d);
     li.addEventListener("click", () => {
@@ -153,10 +121,11 @@ export function inspectorClient(): void {
     add("Received", `${new Date(d.receivedAt).toLocaleString([], { hour12: false })} · ${d.method} ${d.path}`);
     add("Verification", v ? (v.ok ? "verified" : `rejected: ${v.code} — ${v.message}`) : "not checked");
     add("Scheme", v?.scheme);
-    add("Webhook id", v?.webhookId ?? d.headers["webhook-id"]);
-    add("Timestamp", v?.timestamp);
-    add("Key id", v?.keyId);
-    add("Secret index", v?.secretIndex !== undefined ? String(v.secretIndex) : undefined);
+    const verified = v?.ok ? v : undefined;
+    add("Webhook id", verified?.webhookId ?? d.headers["webhook-id"]);
+    add("Timestamp", verified?.timestamp);
+    add("Key id", verified?.keyId);
+    add("Secret index", verified?.secretIndex !== undefined ? String(verified.secretIndex) : undefined);
     add("Resend of", d.resendOf !== undefined ? `#${d.resendOf}` : undefined);
     return dl;
   }
