@@ -1,179 +1,225 @@
-// The node:http request path in this process, without sockets: a real IncomingMessage carrying a
-// pre-signed 0.6 KB delivery (every one a webhook-id of its own) and a real ServerResponse (its output
-// buffered, never sent), through (a) a bare handler (read the body, 200 JSON), (b) the inline minimal
-// receiver (HMAC, replay window, JSON.parse, Map dedupe, 200 JSON) and (c) core's receiveNode. No kernel,
-// no load generator: only the JS each side runs, so a change of a fraction of a µs shows. The HTTP
-// benchmark (bench/http.mjs) is the figure that counts; this one is for working on the path.
+// Each framework's request path without sockets: a real IncomingMessage carrying a pre-signed 0.6 KB
+// delivery (every one a webhook-id of its own) and a real ServerResponse (its output buffered, never sent),
+// through the apps bench/http.mjs serves (bench/lib/apps.mjs): per framework (node:http, Express 5, Koa 3)
+// (a) the bare app (read the body, 200 JSON), (b) the app with the inline minimal receiver (HMAC, replay
+// window, JSON.parse, Map dedupe, 200 JSON) and (c) the app with ours. No kernel, no load generator: only
+// the JS each side runs, so a change of a fraction of a µs shows.
+//
+// Every candidate runs in a process of its own (its own heap: the ids a receiver keeps cost GC in that
+// process only, as they do in a server), and the parent runs short rounds of each in turn over IPC.
 //   node bench/receive.mjs           (after `pnpm build`)
-// Env: RECEIVE_ROUNDS (default 15), RECEIVE_ROUND_MS (default 150), RECEIVE_CONCURRENCY (requests in
-// flight, default 10), RECEIVE_BASELINE (other builds' packages/ dirs, comma-separated: also run their receiveNode).
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+// Env: RECEIVE_FRAMEWORKS (default node,express,koa), RECEIVE_ROUNDS (default 40), RECEIVE_ROUND_MS (default
+// 100), RECEIVE_QUANTILE (the statistic over the rounds, default 0.25: the lower quartile), RECEIVE_CONCURRENCY
+// (requests in flight, default 10), RECEIVE_BASELINE (other builds' packages/ dirs, comma-separated: also run
+// their receiver).
+import { fork } from "node:child_process";
+import { createHmac, randomBytes } from "node:crypto";
 import http from "node:http";
-import { pathToFileURL } from "node:url";
-import { eventBody, fmtNum, machineLine, median, printTable, requireBuilt } from "./lib/common.mjs";
+import { fileURLToPath } from "node:url";
+import { benchApps } from "./lib/apps.mjs";
+import { eventBody, fmtNum, machineLine, median, printTable, quantile, requireBuilt } from "./lib/common.mjs";
 import { emit, figure } from "./lib/report.mjs";
 
-requireBuilt("core");
-const rounds = Number(process.env.RECEIVE_ROUNDS ?? 15);
-const roundMs = Number(process.env.RECEIVE_ROUND_MS ?? 150);
-const concurrency = Number(process.env.RECEIVE_CONCURRENCY ?? 10);
-// comma-separated: several builds side by side (e.g. one per commit)
-const baselines = (process.env.RECEIVE_BASELINE ?? "").split(",").filter(Boolean);
 const COMMAND = "node bench/receive.mjs";
-const JSON_TYPE = "application/json; charset=utf-8";
+const concurrency = Number(process.env.RECEIVE_CONCURRENCY ?? 10);
 
-const load = (dir, name, sub = "index") => (dir ? import(pathToFileURL(`${dir}/${name}/dist/${sub}.js`).href) : import(`@gemini-webhooks/${name}${sub === "index" ? "" : `/${sub}`}`));
+if (process.env.RECEIVE_CHILD) await child(JSON.parse(process.env.RECEIVE_CHILD));
+else await parent();
 
-const secretBytes = randomBytes(32);
-const secret = `whsec_${secretBytes.toString("base64")}`;
-const body = Buffer.from(eventBody(600));
-const POOL = 400_000;
-const ts = String(Math.floor(Date.now() / 1000));
-const prefix = randomBytes(6).toString("hex");
-const pool = new Array(POOL);
-for (let i = 0; i < POOL; i++) {
-  const id = `msg_${prefix}${i.toString(16).padStart(10, "0")}`;
-  const sig = createHmac("sha256", secretBytes).update(`${id}.${ts}.`).update(body).digest("base64");
-  pool[i] = {
-    host: "127.0.0.1:3000",
-    connection: "keep-alive",
-    "content-type": "application/json",
-    "content-length": String(body.length),
-    "webhook-id": id,
-    "webhook-timestamp": ts,
-    "webhook-signature": `v1,${sig}`,
-  };
-}
+/** One candidate in its own process: runs a round of requests when asked, answers µs of CPU per request. */
+async function child({ kind, packages, secret }) {
+  const secretBytes = Buffer.from(secret.slice(6), "base64");
+  const body = Buffer.from(eventBody(600));
+  const ts = String(Math.floor(Date.now() / 1000));
+  const prefix = randomBytes(6).toString("hex");
+  let handled = 0;
+  const app = await benchApps({ secret, packages, onHandled: () => void handled++ })[kind]();
+  // stands in for the connection: open both ways, its events never fire
+  const SOCKET = { readable: true, writable: true, on() {}, once() {}, removeListener() {}, off() {} };
 
-/** A request as node:http's parser hands it over: headers parsed, the body arriving after the handler ran. */
-function request(headers) {
-  const req = new http.IncomingMessage(null);
-  req.method = "POST";
-  req.url = "/hook";
-  req.httpVersionMajor = 1;
-  req.httpVersionMinor = 1;
-  req.httpVersion = "1.1";
-  req.headers = headers;
-  return req;
-}
-
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    req.on("data", (c) => chunks.push(c));
-    req.on("end", () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
-}
-
-function inlineReceiver() {
-  const done = new Map();
-  return (headers, b) => {
-    const id = headers["webhook-id"];
-    const t = headers["webhook-timestamp"];
-    const sig = String(headers["webhook-signature"]).slice(3);
-    const expected = createHmac("sha256", secretBytes).update(`${id}.${t}.`).update(b).digest("base64");
-    const fresh = Math.abs(Date.now() / 1000 - Number(t)) <= 300;
-    if (!fresh || expected.length !== sig.length || !timingSafeEqual(Buffer.from(expected), Buffer.from(sig))) return { status: 400, body: '{"error":{"code":"signature_mismatch"}}' };
-    const event = JSON.parse(b.toString("utf8"));
-    let status = "duplicate";
-    if (!done.has(id)) {
-      done.set(id, Date.now());
-      handled++;
-      if (event.type !== "batch.succeeded") throw new Error("bad event");
-      status = "received";
+  // Pre-signed deliveries, made between rounds (never timed), each used once. Only the raw signatures are kept,
+  // in one Buffer (one object: it costs the collector nothing to mark); each request's headers object and
+  // strings are made as it is sent, as node:http's parser makes them for every request.
+  let sigs = Buffer.alloc(0);
+  let first = 0; // the delivery number sigs[0..32) belongs to
+  let cursor = 0; // the next delivery number
+  let next = 0; // the first delivery number not yet signed
+  const idOf = (n) => `msg_${prefix}${n.toString(16).padStart(10, "0")}`;
+  function refill(n) {
+    const kept = sigs.subarray((cursor - first) * 32);
+    const out = Buffer.allocUnsafe(kept.length + n * 32);
+    kept.copy(out);
+    for (let i = 0; i < n; i++) {
+      createHmac("sha256", secretBytes).update(`${idOf(next++)}.${ts}.`).update(body).digest().copy(out, kept.length + i * 32);
     }
-    return { status: 200, body: `{"status":"${status}"}` };
-  };
-}
-
-let handled = 0;
-const noop = () => void handled++;
-
-async function oursHandler(dir) {
-  const { createGeminiWebhooks, memoryStore } = await load(dir, "core");
-  const { receiveNode } = await load(dir, "core", "node");
-  const wh = createGeminiWebhooks({ secret, idempotency: memoryStore({ maxEntries: 2_000_000 }), on: { "batch.succeeded": noop } });
-  return (req, res) => receiveNode(wh, req, res, { framework: "node" });
-}
-
-const inline = inlineReceiver();
-const candidates = [
-  {
-    name: "bare (read the body, 200 JSON)",
-    handler: (req, res) =>
-      readBody(req).then(() => {
-        res.writeHead(200, { "content-type": JSON_TYPE });
-        res.end('{"status":"received"}');
-      }),
-  },
-  {
-    name: "inline minimal receiver",
-    handler: (req, res) =>
-      readBody(req).then((b) => {
-        const a = inline(req.headers, b);
-        res.writeHead(a.status, { "content-type": JSON_TYPE });
-        res.end(a.body);
-      }),
-  },
-  { name: "receiveNode (this build)", handler: await oursHandler(undefined) },
-  ...(await Promise.all(baselines.map(async (dir) => ({ name: `receiveNode (build in ${dir})`, handler: await oursHandler(dir) })))),
-];
-for (const c of candidates) c.cursor = 0;
-
-/** One request through the handler: the handler runs on "request", then the body arrives, then it answers. */
-function one(c) {
-  const req = request(pool[c.cursor++ % POOL]);
-  const res = new http.ServerResponse(req);
-  const p = c.handler(req, res);
-  req.push(body);
-  req.push(null);
-  return p;
-}
-
-/** `concurrency` requests in flight, for about `ms` of CPU; µs of CPU per request. */
-async function runFor(c, ms) {
-  const start = process.cpuUsage();
-  const used = () => {
-    const u = process.cpuUsage(start);
-    return (u.user + u.system) / 1000;
-  };
-  let n = 0;
-  do {
-    const batch = [];
-    for (let i = 0; i < concurrency; i++) batch.push(one(c));
-    await Promise.all(batch);
-    n += concurrency;
-  } while (used() < ms);
-  return (used() * 1000) / n;
-}
-
-console.log("# receive: the node:http request path in-process (no sockets), µs of CPU per request");
-console.log(machineLine());
-console.log(`${rounds} rounds × ${roundMs} ms per candidate, interleaved; ${concurrency} requests in flight; every request a new webhook-id\n`);
-for (const c of candidates) await runFor(c, 300);
-const samples = candidates.map(() => []);
-for (let r = 0; r < rounds; r++) {
-  for (let k = 0; k < candidates.length; k++) {
-    const i = (k + r) % candidates.length;
-    samples[i].push(await runFor(candidates[i], roundMs));
+    sigs = out;
+    first = cursor;
   }
+  const CONTENT_LENGTH = String(body.length);
+  function headers() {
+    const n = cursor++;
+    const at = (n - first) * 32;
+    return {
+      host: "127.0.0.1:3000",
+      connection: "keep-alive",
+      "content-type": "application/json",
+      "content-length": CONTENT_LENGTH,
+      "webhook-id": idOf(n),
+      "webhook-timestamp": ts,
+      "webhook-signature": `v1,${sigs.toString("base64", at, at + 32)}`,
+    };
+  }
+
+  /** One request through the app, as node:http hands it over: headers parsed, then the body; done at end(). */
+  function one() {
+    const req = new http.IncomingMessage(null);
+    req.method = "POST";
+    req.url = "/hook";
+    req.httpVersionMajor = 1;
+    req.httpVersionMinor = 1;
+    req.httpVersion = "1.1";
+    req.headers = headers();
+    // what body parsers check (on-finished: a request whose socket is gone counts as already read)
+    req.socket = SOCKET;
+    const res = new http.ServerResponse(req);
+    // without a socket a ServerResponse never emits "finish": the answer is complete when end() was called
+    const done = new Promise((resolve) => {
+      const end = res.end;
+      res.end = function (...args) {
+        const r = end.apply(this, args);
+        resolve();
+        return r;
+      };
+    });
+    app(req, res);
+    req.push(body);
+    req.complete = true; // as node:http's parser does on the message's end
+    req.push(null);
+    return done;
+  }
+
+  /** `concurrency` requests in flight, for about `ms` of CPU; µs of CPU per request. */
+  async function runFor(ms) {
+    // (a refill during the rounds happens only when the estimate at warm-up fell short)
+    if (next - cursor < 20_000) prepare(60_000);
+    const start = process.cpuUsage();
+    const used = () => {
+      const u = process.cpuUsage(start);
+      return (u.user + u.system) / 1000;
+    };
+    let n = 0;
+    do {
+      const batch = [];
+      for (let i = 0; i < concurrency; i++) batch.push(one());
+      await Promise.all(batch);
+      n += concurrency;
+    } while (used() < ms);
+    return (used() * 1000) / n;
+  }
+
+  /** n deliveries signed in advance, then a full GC: the timed rounds start with the pool in the old space. */
+  function prepare(n) {
+    refill(n);
+    globalThis.gc?.();
+  }
+
+  process.on("message", async (m) => {
+    if (m.prepare) {
+      prepare(m.prepare);
+      process.send({ prepared: true });
+    } else if (m.run) process.send({ usPerReq: await runFor(m.run), handled });
+    else if (m.exit) process.exit(0);
+  });
+  process.send({ ready: true });
 }
-const med = samples.map(median);
-const added = (i) => samples[i].map((x, r) => x - samples[0][r]);
-const addedRatio = (i) => {
-  const per = added(i).map((a, r) => a / added(1)[r]);
-  return { median: median(per), min: Math.min(...per), max: Math.max(...per) };
-};
-const rows = [["candidate", "µs/req (median)", "min..max", "added µs/req", "added ÷ inline's (median [min – max] of rounds)"]];
-candidates.forEach((c, i) => {
-  const a = i === 0 ? undefined : median(added(i));
-  const r = i >= 2 ? addedRatio(i) : undefined;
-  rows.push([c.name, fmtNum(med[i], 2), `${fmtNum(Math.min(...samples[i]), 2)}..${fmtNum(Math.max(...samples[i]), 2)}`, a === undefined ? "" : fmtNum(a, 2), r ? `${fmtNum(r.median)}x [${fmtNum(r.min)} – ${fmtNum(r.max)}]` : ""]);
-});
-printTable(rows);
-const ours = addedRatio(2);
-emit("receive", [
-  figure("receive in-process: bare / inline / receiveNode µs per request", `${fmtNum(med[0], 2)} / ${fmtNum(med[1], 2)} / ${fmtNum(med[2], 2)}`, "µs", "", null, COMMAND),
-  figure("receive in-process: receiveNode added ÷ inline added", +ours.median.toFixed(2), "x", "", null, COMMAND),
-]);
+
+async function parent() {
+  requireBuilt("core");
+  const rounds = Number(process.env.RECEIVE_ROUNDS ?? 40);
+  const roundMs = Number(process.env.RECEIVE_ROUND_MS ?? 100);
+  const q = Number(process.env.RECEIVE_QUANTILE ?? 0.25);
+  // comma-separated: several builds side by side (e.g. one per commit)
+  const baselines = (process.env.RECEIVE_BASELINE ?? "").split(",").filter(Boolean);
+  const frameworks = (process.env.RECEIVE_FRAMEWORKS ?? "node,express,koa").split(",").filter(Boolean);
+  const secret = `whsec_${randomBytes(32).toString("base64")}`;
+  const ours = { node: "node-receive", express: "express-gemini", koa: "koa-gemini" };
+  const LABEL = { node: "node:http", express: "Express 5", koa: "Koa 3" };
+
+  function start(kind, packages) {
+    return new Promise((resolve, reject) => {
+      const c = fork(fileURLToPath(import.meta.url), [], { execArgv: ["--expose-gc"], env: { ...process.env, RECEIVE_CHILD: JSON.stringify({ kind, packages, secret }) }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+      c.once("error", reject);
+      c.once("exit", (code) => reject(new Error(`${kind} exited with ${code}`)));
+      c.once("message", () => resolve(c));
+    });
+  }
+  function ask(c, message) {
+    return new Promise((resolve) => {
+      c.once("message", resolve);
+      c.send(message);
+    });
+  }
+  const run = (c, ms) => ask(c, { run: ms });
+
+  console.log("# receive: each framework's request path without sockets, µs of CPU per request");
+  console.log(machineLine());
+  console.log(`${rounds} rounds × ${roundMs} ms of CPU per candidate, interleaved; each candidate in its own process; ${concurrency} requests in flight; every request a new webhook-id`);
+  console.log(`the apps are bench/http.mjs's (bench/lib/apps.mjs), called with a socketless IncomingMessage / ServerResponse; the statistic is each candidate's p${q * 100} over the rounds\n`);
+  const figures = [];
+  for (const fw of frameworks) {
+    const candidates = [
+      { name: "bare (read the body, 200 JSON)", kind: `${fw}-bare` },
+      { name: "inline minimal receiver", kind: `${fw}-inline` },
+      { name: "ours (this build)", kind: ours[fw] },
+      ...baselines.map((dir) => ({ name: `ours (build in ${dir})`, kind: ours[fw], packages: dir })),
+    ];
+    for (const c of candidates) c.proc = await start(c.kind, c.packages);
+    // warm-up, then each process signs as many deliveries as its rounds will use (from its warm-up speed, with
+    // a margin) and collects its garbage before the first timed round
+    for (const c of candidates) {
+      await ask(c.proc, { prepare: 40_000 });
+      const us = (await run(c.proc, 500)).usPerReq;
+      await ask(c.proc, { prepare: Math.ceil(((rounds * roundMs * 1000) / us) * 1.5) });
+    }
+    const samples = candidates.map(() => []);
+    const handled = candidates.map(() => 0);
+    for (let r = 0; r < rounds; r++) {
+      for (let k = 0; k < candidates.length; k++) {
+        const i = (k + r) % candidates.length;
+        const m = await run(candidates[i].proc, roundMs);
+        samples[i].push(m.usPerReq);
+        handled[i] = m.handled;
+      }
+    }
+    for (const c of candidates) {
+      c.proc.removeAllListeners("exit");
+      c.proc.send({ exit: true });
+    }
+    // bare apps run no handler; every receiver must have run its handler for each (new) delivery
+    candidates.forEach((c, i) => {
+      if (i > 0 && handled[i] === 0) throw new Error(`${c.name}: no handler ran (the deliveries were not received)`);
+    });
+    // The statistic: each candidate's lower quartile over the rounds. On shared cores the host only ever adds
+    // time (a descheduled vCPU still counts as CPU here), so the quartile is the cost with the least of it;
+    // the rounds are short and interleaved, so every candidate meets the same host. "added" is a candidate's
+    // quartile minus the bare app's; the brackets give the ratio over each third of the rounds.
+    const stat = (xs) => quantile(xs, q);
+    const addedOf = (rows, i) => stat(rows[i]) - stat(rows[0]);
+    const ratioOf = (rows, i) => addedOf(rows, i) / addedOf(rows, 1);
+    const thirds = [0, 1, 2].map((t) => samples.map((xs) => xs.filter((_, r) => r % 3 === t)));
+    console.log(`## ${LABEL[fw]}`);
+    const rows = [["candidate", `µs/req (p${q * 100})`, "median", "added µs/req", "added ÷ inline's [each third of the rounds]"]];
+    candidates.forEach((c, i) => {
+      const spread = thirds.map((s) => fmtNum(ratioOf(s, i))).join(", ");
+      rows.push([c.name, fmtNum(stat(samples[i]), 2), fmtNum(median(samples[i]), 2), i === 0 ? "" : fmtNum(addedOf(samples, i), 2), i >= 2 ? `${fmtNum(ratioOf(samples, i))}x [${spread}]` : ""]);
+    });
+    printTable(rows);
+    console.log("");
+    const r = ratioOf(samples, 2);
+    figures.push(
+      figure(`receive (no sockets), ${LABEL[fw]}: bare / inline / ours µs per request (p${q * 100})`, `${fmtNum(stat(samples[0]), 2)} / ${fmtNum(stat(samples[1]), 2)} / ${fmtNum(stat(samples[2]), 2)}`, "µs", "", null, COMMAND),
+      figure(`receive (no sockets), ${LABEL[fw]}: ours added ÷ inline added`, +r.toFixed(2), "x", "≤ 1.25x", r <= 1.25, COMMAND),
+    );
+  }
+  emit("receive", figures);
+}

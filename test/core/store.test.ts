@@ -87,4 +87,43 @@ describe("memoryStore at capacity", () => {
       expect(s.size).toBeLessThanOrEqual(50);
     }
   });
+  it("forgets claims that were never completed nor released once their lease ran out (no pile-up)", () => {
+    let t = 0;
+    const s = memoryStore({ now: () => t, leaseMs: 10, maxEntries: 1_000_000 });
+    for (let i = 0; i < 20_000; i++) {
+      t = i;
+      expect(s.claim(`abandoned${i}`)).toBe("new");
+    }
+    // every lease but the last 10 ms' ran out: the sweep keeps the in-progress map small
+    expect(s.size).toBeLessThan(2100);
+    expect(s.claim("abandoned19995")).toBe("in_progress");
+    expect(s.claim("abandoned100")).toBe("new");
+  });
+  it("renew extends only a claim still in progress", () => {
+    let t = 0;
+    const s = memoryStore({ now: () => t, leaseMs: 100 });
+    s.claim("a");
+    t = 90;
+    s.renew("a");
+    t = 150;
+    expect(s.claim("a")).toBe("in_progress");
+    s.complete("a");
+    s.renew("a"); // a done id stays done
+    t = 1_000;
+    expect(s.claim("a")).toBe("done");
+    s.renew("never-claimed");
+    expect(s.claim("never-claimed")).toBe("new");
+  });
+  it("evicts an in-progress claim before a done id written after it", () => {
+    let t = 0;
+    const s = memoryStore({ now: () => t, maxEntries: 2 });
+    s.claim("old-claim");
+    t = 1;
+    s.claim("b");
+    s.complete("b");
+    t = 2;
+    s.claim("c"); // over capacity: the oldest write is old-claim's
+    expect(s.claim("b")).toBe("done");
+    expect(s.claim("old-claim")).toBe("new");
+  });
 });

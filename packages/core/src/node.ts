@@ -4,7 +4,7 @@
  * Pages, NestJS, Fastify, the CLI) use it. Types only from node:http: nothing is imported at run time.
  */
 import { closesConnection, receiveNow, type ReceiveResult } from "./receive.js";
-import { isThenable } from "./maybe.js";
+import { isThenable, type MaybePromise } from "./maybe.js";
 import { concatChunks } from "./read-limited.js";
 import type { GeminiWebhooks } from "./create.js";
 import { bodyAlreadyParsed, bodyTimeout, bodyTooLarge, ClientAbortError, type Framework } from "./messages.js";
@@ -50,35 +50,37 @@ export function readNodeBody(req: NodeBodyStream, options: NodeReadOptions): Pro
   return new Promise<Uint8Array>((resolve, reject) => {
     const chunks: Uint8Array[] = [];
     let total = 0;
-    const finish = () => {
-      clearTimeout(timer);
-      req.removeListener("data", onData);
-      req.removeListener("end", onEnd);
-      req.removeListener("error", onAbort);
-      req.removeListener("close", onAbort);
-      req.removeListener("aborted", onAbort);
-    };
-    const timer = setTimeout(() => {
+    let settled = false;
+    // The listeners stay attached once settled (each returns at once): removing five listeners costs more
+    // than the request object they die with; an "error" after the end is absorbed here, never thrown.
+    const deadline = readDeadlines(options.timeoutMs).add(() => {
+      if (settled) return;
+      settled = true;
       req.pause?.(); // stop reading; the answer closes the connection
-      finish();
       reject(bodyTimeout(options.timeoutMs));
-    }, options.timeoutMs);
+    });
     const onData = (chunk: Uint8Array | string) => {
+      if (settled) return;
       const c = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
       total += c.byteLength;
       if (total > options.limit) {
+        settled = true;
+        deadline.cancel();
         req.pause?.();
-        finish();
         reject(bodyTooLarge(options.limit));
       } else chunks.push(c);
     };
     const onEnd = () => {
-      finish();
+      if (settled) return;
+      settled = true;
+      deadline.cancel();
       resolve(concatChunks(chunks, total));
     };
     // an error, a close before the end, or an abort: the client went away
     const onAbort = () => {
-      finish();
+      if (settled) return;
+      settled = true;
+      deadline.cancel();
       reject(new ClientAbortError());
     };
     req.on("data", onData);
@@ -89,6 +91,82 @@ export function readNodeBody(req: NodeBodyStream, options: NodeReadOptions): Pro
   });
 }
 
+/** A pending read's deadline; cancel() when the read settled first. */
+class Deadline {
+  constructor(
+    readonly at: number,
+    public fire: (() => void) | undefined,
+    private readonly queue: DeadlineQueue,
+  ) {}
+
+  cancel(): void {
+    this.fire = undefined;
+    this.queue.dropSettled();
+  }
+}
+
+/**
+ * The read deadlines of one readTimeoutMs, on one timer: every deadline is the same span after its read
+ * started, so they expire in the order they were added (a FIFO). A read that settles cancels its entry, and
+ * the settled entries at the head are dropped at once, so they die young. One timer armed for the head
+ * replaces a setTimeout + clearTimeout per request.
+ */
+class DeadlineQueue {
+  private queue: (Deadline | undefined)[] = [];
+  private head = 0;
+  private timer: unknown;
+
+  constructor(private readonly ms: number) {}
+
+  add(fire: () => void): Deadline {
+    const d = new Deadline(Date.now() + this.ms, fire, this);
+    this.queue.push(d);
+    if (this.timer === undefined) this.arm(this.ms);
+    return d;
+  }
+
+  /** Drops the settled entries at the head. */
+  dropSettled(): void {
+    const q = this.queue;
+    while (this.head < q.length && q[this.head]!.fire === undefined) q[this.head++] = undefined;
+    if (this.head === q.length) {
+      q.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > q.length) {
+      this.queue = q.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private arm(delay: number): void {
+    const t = setTimeout(() => this.tick(), Math.max(1, delay)) as { unref?: () => void };
+    t.unref?.();
+    this.timer = t;
+  }
+
+  private tick(): void {
+    this.timer = undefined;
+    const now = Date.now();
+    for (;;) {
+      this.dropSettled();
+      const d = this.queue[this.head];
+      if (d === undefined) return;
+      if (d.at > now) return this.arm(d.at - now);
+      const fire = d.fire!;
+      d.fire = undefined;
+      fire();
+    }
+  }
+}
+
+const deadlineQueues = new Map<number, DeadlineQueue>();
+
+function readDeadlines(ms: number): DeadlineQueue {
+  let q = deadlineQueues.get(ms);
+  if (q === undefined) deadlineQueues.set(ms, (q = new DeadlineQueue(ms)));
+  return q;
+}
+
 const encoder = new TextEncoder();
 
 /** Writes a result (status, headers, JSON); nothing when the client is gone or an answer was already sent. */
@@ -97,15 +175,33 @@ export interface NodeResponse {
   headersSent?: boolean;
   destroyed?: boolean;
   setHeader(name: string, value: string): unknown;
+  writeHead?(status: number, headers: Record<string, string>): unknown;
   end(body: string): unknown;
+}
+
+/** UTF-8 length of a string (the answers are ASCII but for what a message may quote). */
+function byteLength(s: string): number {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return encoder.encode(s).byteLength;
+  return s.length;
 }
 
 export function sendNode(res: NodeResponse, result: ReceiveResult<any>): void {
   if (result.aborted || res.headersSent || res.destroyed) return;
+  const body = JSON.stringify(result.body);
+  if (typeof res.writeHead === "function") {
+    // one writeHead with every header (merged by Node with any an earlier middleware set): no per-header
+    // setHeader, and content-length so the answer is not chunked. (The object form: Next's Pages response
+    // wraps writeHead and reads objects only.)
+    const headers: Record<string, string> = { ...result.headers, "content-length": String(byteLength(body)) };
+    if (closesConnection(result)) headers.connection = "close";
+    res.writeHead(result.status, headers);
+    res.end(body);
+    return;
+  }
   res.statusCode = result.status;
   for (const name in result.headers) res.setHeader(name, result.headers[name]!);
   if (closesConnection(result)) res.setHeader("connection", "close");
-  res.end(JSON.stringify(result.body));
+  res.end(body);
 }
 
 /**
@@ -118,13 +214,11 @@ export function receiveNode<M>(
   res: NodeResponse | undefined,
   options: { framework: Framework; raw?: Uint8Array | string | undefined },
 ): Promise<ReceiveResult<M>> {
-  try {
-    const result = receiveNow(webhooks, {
-      method: req.method,
-      headers: req.headers,
-      body: () => options.raw ?? readNodeBody(req, { limit: webhooks.maxBodyBytes, timeoutMs: webhooks.readTimeoutMs, framework: options.framework }),
-    });
-    if (!res) return Promise.resolve(result);
+  const method = req.method;
+  const headers = req.headers;
+  /** The result, written to `res` when there is one; a promise only when a step went asynchronous. */
+  const answer = (result: MaybePromise<ReceiveResult<M>>): MaybePromise<ReceiveResult<M>> => {
+    if (!res) return result;
     if (isThenable<ReceiveResult<M>>(result)) {
       return Promise.resolve(result).then((r) => {
         sendNode(res, r);
@@ -132,7 +226,27 @@ export function receiveNode<M>(
       });
     }
     sendNode(res, result);
-    return Promise.resolve(result);
+    return result;
+  };
+  try {
+    const raw = options.raw;
+    if (raw !== undefined || (method !== undefined && method.toUpperCase() !== "POST")) {
+      return Promise.resolve(answer(receiveNow(webhooks, { method, headers, body: () => raw! })));
+    }
+    // the body arrives after this call: one reaction runs the whole pipeline on it (and writes the answer)
+    return readNodeBody(req, { limit: webhooks.maxBodyBytes, timeoutMs: webhooks.readTimeoutMs, framework: options.framework }).then(
+      (body) => answer(receiveNow(webhooks, { method, headers, body: () => body })),
+      (e: unknown) =>
+        answer(
+          receiveNow(webhooks, {
+            method,
+            headers,
+            body: () => {
+              throw e; // receive's read-failure answer: 413, 408, 500 configuration, or an abort
+            },
+          }),
+        ),
+    );
   } catch (e) {
     return Promise.reject(e);
   }

@@ -36,6 +36,31 @@ function keptBody({ request, req }: KoaContextLike): Buffer | string | undefined
   return undefined;
 }
 
+const READING = Symbol("gemini-webhooks.reading");
+type QuietSocket = NonNullable<IncomingMessage["socket"]> & { [READING]?: number };
+
+/** Marks a socket error exposed (Koa's default handler skips those) while one of our reads is on the socket. */
+function quiet(this: QuietSocket, e: Error & { expose?: boolean }): void {
+  if (this[READING]! > 0) e.expose = true;
+}
+
+/**
+ * A client that aborts mid-body makes its socket emit an error that Koa's default handler would print with
+ * a stack; it is not the app's error. One listener per connection (prepended: Koa's own, from on-finished,
+ * is already attached and reports synchronously) marks it exposed while this middleware reads: a keep-alive
+ * connection's later requests pay a counter, not a listener each.
+ */
+function quietWhileReading(socket: IncomingMessage["socket"] | undefined): QuietSocket | undefined {
+  const s = socket as (QuietSocket & { prependListener?: unknown }) | undefined | null;
+  if (!s || typeof s.prependListener !== "function") return undefined;
+  if (s[READING] === undefined) {
+    s[READING] = 0;
+    s.prependListener("error", quiet);
+  }
+  s[READING] += 1;
+  return s;
+}
+
 /**
  * `router.post("/gemini-callback", geminiWebhooks({ secret, on }))` — Koa 2 and 3, or `app.use(...)`. Reads the
  * raw body itself (maxBodyBytes, readTimeoutMs), answers with core's status and JSON, and puts the verified
@@ -44,16 +69,13 @@ function keptBody({ request, req }: KoaContextLike): Buffer | string | undefined
 export function geminiWebhooks<M = UserMetadata>(optionsOrInstance: GeminiWebhooksOptions<M> | GeminiWebhooks<M>): GeminiKoaMiddleware<M> {
   const webhooks = resolveWebhooks(optionsOrInstance);
   const middleware = async (ctx: KoaContextLike, next: () => Promise<unknown>): Promise<void> => {
-    // A client that aborts mid-body makes its socket emit an error that Koa's default handler would print
-    // with a stack; it is not the app's error: mark it exposed (Koa skips those) until this response ends.
-    // Prepended: Koa's own listener (on-finished) is already attached and reports synchronously.
-    const socket = ctx.req.socket as (typeof ctx.req.socket & { prependOnceListener?: unknown }) | undefined;
-    const quiet = (e: Error & { expose?: boolean }) => void (e.expose = true);
-    if (socket && typeof socket.prependOnceListener === "function") {
-      socket.prependOnceListener("error", quiet);
-      ctx.res.once("close", () => socket.removeListener("error", quiet));
+    const socket = quietWhileReading(ctx.req.socket);
+    let result;
+    try {
+      result = await receiveNode(webhooks, ctx.req, undefined, { framework: "koa", raw: keptBody(ctx) });
+    } finally {
+      if (socket) socket[READING]! -= 1;
     }
-    const result = await receiveNode(webhooks, ctx.req, undefined, { framework: "koa", raw: keptBody(ctx) });
     if (result.aborted) {
       ctx.respond = false; // the client is gone
       return;

@@ -1,0 +1,228 @@
+// The apps the HTTP benchmark serves and the in-process benchmark calls: per framework a bare app (reads the
+// body, answers 200 JSON), the app with our receiver, and the app with an inline minimal receiver. Each is a
+// node:http request listener `(req, res) => void`, so bench/lib/server.mjs serves it over a socket and
+// bench/receive.mjs calls it with a socketless IncomingMessage / ServerResponse: the same code both ways.
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { Readable } from "node:stream";
+import { pathToFileURL } from "node:url";
+
+export const PATH = "/hook";
+const OK_BODY = '{"status":"received"}';
+const JSON_TYPE = "application/json; charset=utf-8";
+
+/**
+ * The listeners for one secret. `packages`: another checkout's packages/ dir (its build instead of the
+ * workspace's); `maxEntries`: memoryStore size ("default" = core's default, "off" = no store);
+ * `onHandled(event, ctx)`: called by every receiver's no-op handler.
+ */
+export function benchApps({ secret, packages, maxEntries, onHandled = () => {} }) {
+  /** One of our packages ("core", "express", "koa", "core/node") from the workspace or from `packages`. */
+  function pkg(name) {
+    if (!packages) return import(`@gemini-webhooks/${name}`);
+    const [p, sub] = name.split("/");
+    return import(pathToFileURL(`${packages}/${p}/dist/${sub ?? "index"}.js`).href);
+  }
+
+  async function webhooks() {
+    const { createGeminiWebhooks, memoryStore } = await pkg("core");
+    // "off": no idempotency store at all (to see what dedupe costs); "default": core's default memoryStore()
+    const store = maxEntries === "off" ? false : maxEntries === "default" ? memoryStore() : memoryStore({ maxEntries: Number(maxEntries ?? 2_000_000) });
+    return createGeminiWebhooks({ secret, idempotency: store, on: { "batch.succeeded": onHandled } });
+  }
+
+  /**
+   * The inline minimal receiver: the least any correct receiver does, written inline. HMAC check
+   * (node:crypto), replay window, JSON.parse, dedupe in a plain Map, the handler, a JSON answer (the body
+   * string; the caller writes it the framework's way). No error answers beyond 400.
+   */
+  function inlineReceiver() {
+    const key = Buffer.from(secret.slice(6), "base64");
+    const done = new Map();
+    return (headers, body) => {
+      const id = headers["webhook-id"];
+      const ts = headers["webhook-timestamp"];
+      const sig = String(headers["webhook-signature"]).slice(3);
+      const expected = createHmac("sha256", key).update(`${id}.${ts}.`).update(body).digest("base64");
+      const fresh = Math.abs(Date.now() / 1000 - Number(ts)) <= 300;
+      if (!fresh || expected.length !== sig.length || !timingSafeEqual(Buffer.from(expected), Buffer.from(sig))) {
+        return { status: 400, body: '{"error":{"code":"signature_mismatch"}}' };
+      }
+      const event = JSON.parse(body.toString("utf8"));
+      let status = "duplicate";
+      if (!done.has(id)) {
+        done.set(id, Date.now());
+        onHandled(event, { webhookId: id });
+        status = "received";
+      }
+      return { status: 200, body: `{"status":"${status}"}` };
+    };
+  }
+
+  return {
+    /** Express 5, express.raw() reading the body, answering 200. */
+    async "express-bare"() {
+      const { default: express } = await import("express");
+      const app = express();
+      app.post(PATH, express.raw({ type: "*/*" }), (req, res) => {
+        if (!Buffer.isBuffer(req.body)) return res.status(500).end();
+        res.set("content-type", JSON_TYPE).status(200).end(OK_BODY);
+      });
+      return app;
+    },
+    /** The same app with geminiWebhooks (v1 verify, memoryStore claim/complete, no-op handler). */
+    async "express-gemini"() {
+      const { default: express } = await import("express");
+      const { geminiWebhooks } = await pkg("express");
+      const app = express();
+      app.post(PATH, express.raw({ type: "*/*" }), geminiWebhooks(await webhooks()));
+      return app;
+    },
+    /** The same app with the inline minimal receiver instead of geminiWebhooks. */
+    async "express-inline"() {
+      const { default: express } = await import("express");
+      const receive = inlineReceiver();
+      const app = express();
+      app.post(PATH, express.raw({ type: "*/*" }), (req, res) => {
+        const answer = receive(req.headers, req.body);
+        res.set("content-type", JSON_TYPE).status(answer.status).end(answer.body);
+      });
+      return app;
+    },
+    /** Koa 3 with raw-body reading the body, answering 200. */
+    async "koa-bare"() {
+      const { default: Koa } = await import("koa");
+      const { default: getRawBody } = await import("raw-body");
+      const app = new Koa();
+      app.use(async (ctx) => {
+        if (ctx.path !== PATH || ctx.method !== "POST") return;
+        await getRawBody(ctx.req, { limit: 1 << 20, length: ctx.req.headers["content-length"] });
+        ctx.status = 200;
+        ctx.type = JSON_TYPE;
+        ctx.body = OK_BODY;
+      });
+      return app.callback();
+    },
+    /** The same app with @gemini-webhooks/koa. */
+    async "koa-gemini"() {
+      const { default: Koa } = await import("koa");
+      const { geminiWebhooks } = await pkg("koa");
+      const app = new Koa();
+      const mw = geminiWebhooks(await webhooks());
+      app.use(async (ctx, next) => {
+        if (ctx.path === PATH) return mw(ctx, next);
+      });
+      return app.callback();
+    },
+    /** The same app with the inline minimal receiver instead of @gemini-webhooks/koa. */
+    async "koa-inline"() {
+      const { default: Koa } = await import("koa");
+      const { default: getRawBody } = await import("raw-body");
+      const receive = inlineReceiver();
+      const app = new Koa();
+      app.use(async (ctx) => {
+        if (ctx.path !== PATH || ctx.method !== "POST") return;
+        const body = await getRawBody(ctx.req, { limit: 1 << 20, length: ctx.req.headers["content-length"] });
+        const answer = receive(ctx.req.headers, body);
+        ctx.status = answer.status;
+        ctx.type = JSON_TYPE;
+        ctx.body = answer.body;
+      });
+      return app.callback();
+    },
+    /** node:http reading the body, answering 200. */
+    async "node-bare"() {
+      return (req, res) => {
+        readBody(req).then(() => {
+          res.writeHead(200, { "content-type": JSON_TYPE });
+          res.end(OK_BODY);
+        }, (e) => fail(res, e));
+      };
+    },
+    /** node:http + the inline minimal receiver (see inlineReceiver). */
+    async "node-inline"() {
+      const receive = inlineReceiver();
+      return (req, res) => {
+        readBody(req).then((body) => {
+          const answer = receive(req.headers, body);
+          res.writeHead(answer.status, { "content-type": JSON_TYPE });
+          res.end(answer.body);
+        }, (e) => fail(res, e));
+      };
+    },
+    /** node:http + core's receiveNode (@gemini-webhooks/core/node): what the adapters and the CLI's listen use. */
+    async "node-receive"() {
+      const wh = await webhooks();
+      const { receiveNode } = await pkg("core/node");
+      return (req, res) => {
+        receiveNode(wh, req, res, { framework: "node" }).catch((e) => fail(res, e));
+      };
+    },
+    /** node:http + core's handle() on the raw body (what an adapter does). */
+    async "node-handle"() {
+      const wh = await webhooks();
+      return (req, res) => {
+        readBody(req)
+          .then((body) => wh.handle({ body, headers: req.headers, method: req.method }))
+          .then((r) => {
+            res.writeHead(r.status, r.headers);
+            res.end(JSON.stringify(r.body));
+          }, (e) => fail(res, e));
+      };
+    },
+    /** node:http bridged to web Request/Response (as a fetch-style server does), reading the body, answering 200. */
+    async "fetch-bare"() {
+      return (req, res) => {
+        const request = toRequest(req);
+        request
+          .arrayBuffer()
+          .then(() => writeResponse(res, new Response(OK_BODY, { status: 200, headers: { "content-type": JSON_TYPE } })))
+          .catch((e) => fail(res, e));
+      };
+    },
+    /** The same bridge calling core's webhooks.fetch(request). */
+    async "fetch-gemini"() {
+      const wh = await webhooks();
+      return (req, res) => {
+        wh.fetch(toRequest(req))
+          .then((response) => writeResponse(res, response))
+          .catch((e) => fail(res, e));
+      };
+    },
+  };
+}
+
+/** node:http IncomingMessage → web Request, and web Response → ServerResponse: the bridge any fetch-style server pays. */
+function toRequest(req) {
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (Array.isArray(v)) for (const x of v) headers.append(k, x);
+    else if (v !== undefined) headers.set(k, v);
+  }
+  const init = { method: req.method, headers };
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    init.body = Readable.toWeb(req);
+    init.duplex = "half";
+  }
+  return new Request(`http://${req.headers.host ?? "127.0.0.1"}${req.url}`, init);
+}
+
+async function writeResponse(res, response) {
+  const headers = {};
+  response.headers.forEach((v, k) => (headers[k] = v));
+  res.writeHead(response.status, headers);
+  res.end(Buffer.from(await response.arrayBuffer()));
+}
+
+export function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function fail(res, e) {
+  res.statusCode = 500;
+  res.end(String(e));
+}
