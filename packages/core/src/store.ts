@@ -65,19 +65,18 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   // number per entry) for weeks of uptime; past that they are ordinary numbers, still exact.
   const base = now() - 2 ** 29;
   const clock = () => now() - base;
-  // Processed ids: key → done until. Updated in place (never deleted and re-added on the hot path), so the
-  // big Map does not accumulate deleted slots.
-  const done = new Map<string, number>();
-  // In-progress claims of this process: key → lease until. Small (the deliveries being handled right now), so
-  // a claim and its complete or release cost two operations on a Map that stays in cache.
-  const pending = new Map<string, number>();
-  // Every done write is also appended to a FIFO of (key, expiry), in expiry order (one TTL for all). Expiry
-  // and eviction pop from its head and delete a key only when the record is still the key's current one:
-  // each record is popped once, so both are amortised O(1), with no iteration over the Map.
+  // value > 0: done until value (epoch ms); value < 0: processing until -value. Updated in place, so the
+  // Map never accumulates deleted slots on the hot path.
+  const map = new Map<string, number>();
+  // Every write is also appended to a FIFO of (key, expiry): one for leases, one for done ids, so each FIFO
+  // is in expiry order. Expiry and eviction pop from the heads and delete a key only when the record is
+  // still the key's current one: each record is popped once, so both are amortised O(1), with no
+  // iteration over the Map.
   class Fifo {
     keys: string[] = [];
     exp: number[] = [];
     head = 0;
+    constructor(readonly ttl: number) {}
     push(key: string, expiry: number): void {
       this.keys.push(key);
       this.exp.push(expiry);
@@ -85,10 +84,23 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     get size(): number {
       return this.keys.length - this.head;
     }
+    popIfLast(key: string): void {
+      if (this.keys.length > this.head && this.keys[this.keys.length - 1] === key) {
+        this.keys.pop();
+        this.exp.pop();
+      }
+    }
+    /** Drops the head record if it is no longer its key's current lease (completed or released). */
+    dropHeadIfStale(): void {
+      if (this.head === this.keys.length) return;
+      const v = map.get(this.keys[this.head]!);
+      if (v === undefined || v !== -this.exp[this.head]!) this.drop();
+    }
     /** Deletes the head record's key when that record is current; then drops the record. */
     drop(): void {
       const key = this.keys[this.head]!;
-      if (done.get(key) === this.exp[this.head]) done.delete(key);
+      const v = map.get(key);
+      if (v !== undefined && Math.abs(v) === this.exp[this.head]) map.delete(key);
       this.head++;
       if (this.head > 1024 && this.head * 2 > this.keys.length) {
         this.keys = this.keys.slice(this.head);
@@ -101,62 +113,56 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     }
     /** When the head record was written. */
     writtenAt(): number {
-      return this.head < this.keys.length ? this.exp[this.head]! - doneTtlMs : Infinity;
+      return this.head < this.keys.length ? this.exp[this.head]! - this.ttl : Infinity;
     }
   }
   // small shared values (checkpoints), bounded
   const values = new Map<string, { value: string; until: number }>();
-  let dones = new Fifo();
-  // Claims never completed nor released (a handler that never returns) are swept once the pending Map has
-  // doubled since the last sweep: amortised O(1), and they cannot pile up.
-  let sweepPendingAt = 1024;
+  let leases = new Fifo(leaseMs);
+  let dones = new Fifo(doneTtlMs);
 
-  function sweepPending(t: number): void {
-    for (const [key, until] of pending) if (until <= t) pending.delete(key);
-    sweepPendingAt = Math.max(1024, pending.size * 2);
-  }
-
-  /** Past maxEntries: the least recently written id goes first (a claim's write or a complete's). */
   function evict(): void {
-    while (done.size + pending.size > maxEntries) {
-      if (pending.size > 0) {
-        const [key, until] = pending.entries().next().value as [string, number];
-        if (until - leaseMs <= dones.writtenAt()) {
-          pending.delete(key);
-          continue;
-        }
-      }
-      if (dones.size === 0) return;
-      dones.drop();
+    while (map.size > maxEntries && (leases.size > 0 || dones.size > 0)) {
+      (leases.writtenAt() <= dones.writtenAt() ? leases : dones).drop();
     }
   }
 
   return {
     claim(key) {
       const t = clock();
+      leases.sweep(t);
       dones.sweep(t);
-      const d = done.get(key);
-      if (d !== undefined && d > t) return "done";
-      const p = pending.get(key);
-      if (p !== undefined && p > t) return "in_progress";
-      pending.set(key, t + leaseMs);
-      if (pending.size > sweepPendingAt) sweepPending(t);
-      if (done.size + pending.size > maxEntries) evict();
+      const v = map.get(key);
+      if (v !== undefined) {
+        if (v > 0 && v > t) return "done";
+        if (v < 0 && -v > t) return "in_progress";
+      }
+      map.set(key, -(t + leaseMs));
+      leases.push(key, t + leaseMs);
+      evict();
       return "new";
     },
     complete(key) {
       const expiry = clock() + doneTtlMs;
-      pending.delete(key);
-      done.set(key, expiry);
+      map.set(key, expiry);
+      // the usual claim → complete: its lease record is now stale, drop it at once; with several deliveries in
+      // flight it is seldom the last one, so the oldest record goes too once it is stale (they complete
+      // about in order): the lease FIFO stays as long as the deliveries in flight, not leaseMs' worth
+      leases.popIfLast(key);
+      leases.dropHeadIfStale();
       dones.push(key, expiry);
-      if (done.size + pending.size > maxEntries) evict();
+      evict();
     },
     release(key) {
-      pending.delete(key);
+      const v = map.get(key);
+      if (v !== undefined && v < 0) map.delete(key);
     },
     renew(key) {
-      // only a claim still in progress here (not completed, released or evicted)
-      if (pending.has(key)) pending.set(key, clock() + leaseMs);
+      const v = map.get(key);
+      if (v === undefined || v > 0) return; // not in progress (completed, released or expired)
+      const expiry = clock() + leaseMs;
+      map.set(key, -expiry);
+      leases.push(key, expiry);
     },
     leaseMs,
     doneTtlMs,
@@ -175,12 +181,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       if (values.size > 1024) values.delete(values.keys().next().value!);
     },
     get size() {
-      return done.size + pending.size;
+      return map.size;
     },
     clear() {
-      done.clear();
-      pending.clear();
-      dones = new Fifo();
+      map.clear();
+      leases = new Fifo(leaseMs);
+      dones = new Fifo(doneTtlMs);
     },
   };
 }
