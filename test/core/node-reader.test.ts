@@ -18,7 +18,7 @@ const codeOf = (p: Promise<unknown>) =>
     (e: unknown) => (e instanceof WebhookVerificationError ? e.code : (e as Error).name),
   );
 
-describe("readNodeBody: read deadlines (one timer per readTimeoutMs)", () => {
+describe("readNodeBody: read deadlines, limit, aborts", () => {
   it("each read gets its own deadline: the stalled ones time out, the others are read", async () => {
     const a = stream();
     const b = stream();

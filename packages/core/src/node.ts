@@ -53,19 +53,20 @@ export function readNodeBody(req: NodeBodyStream, options: NodeReadOptions): Pro
     let settled = false;
     // The listeners stay attached once settled (each returns at once): removing five listeners costs more
     // than the request object they die with; an "error" after the end is absorbed here, never thrown.
-    const deadline = readDeadlines(options.timeoutMs).add(() => {
+    // (One timer per read: a timer shared between reads would outlive a test's fake timers.)
+    const timer = setTimeout(() => {
       if (settled) return;
       settled = true;
       req.pause?.(); // stop reading; the answer closes the connection
       reject(bodyTimeout(options.timeoutMs));
-    });
+    }, options.timeoutMs);
     const onData = (chunk: Uint8Array | string) => {
       if (settled) return;
       const c = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
       total += c.byteLength;
       if (total > options.limit) {
         settled = true;
-        deadline.cancel();
+        clearTimeout(timer);
         req.pause?.();
         reject(bodyTooLarge(options.limit));
       } else chunks.push(c);
@@ -73,14 +74,14 @@ export function readNodeBody(req: NodeBodyStream, options: NodeReadOptions): Pro
     const onEnd = () => {
       if (settled) return;
       settled = true;
-      deadline.cancel();
+      clearTimeout(timer);
       resolve(concatChunks(chunks, total));
     };
     // an error, a close before the end, or an abort: the client went away
     const onAbort = () => {
       if (settled) return;
       settled = true;
-      deadline.cancel();
+      clearTimeout(timer);
       reject(new ClientAbortError());
     };
     req.on("data", onData);
@@ -89,82 +90,6 @@ export function readNodeBody(req: NodeBodyStream, options: NodeReadOptions): Pro
     req.on("close", onAbort);
     req.on("aborted", onAbort);
   });
-}
-
-/** A pending read's deadline; cancel() when the read settled first. */
-class Deadline {
-  constructor(
-    readonly at: number,
-    public fire: (() => void) | undefined,
-    private readonly queue: DeadlineQueue,
-  ) {}
-
-  cancel(): void {
-    this.fire = undefined;
-    this.queue.dropSettled();
-  }
-}
-
-/**
- * The read deadlines of one readTimeoutMs, on one timer: every deadline is the same span after its read
- * started, so they expire in the order they were added (a FIFO). A read that settles cancels its entry, and
- * the settled entries at the head are dropped at once, so they die young. One timer armed for the head
- * replaces a setTimeout + clearTimeout per request.
- */
-class DeadlineQueue {
-  private queue: (Deadline | undefined)[] = [];
-  private head = 0;
-  private timer: unknown;
-
-  constructor(private readonly ms: number) {}
-
-  add(fire: () => void): Deadline {
-    const d = new Deadline(Date.now() + this.ms, fire, this);
-    this.queue.push(d);
-    if (this.timer === undefined) this.arm(this.ms);
-    return d;
-  }
-
-  /** Drops the settled entries at the head. */
-  dropSettled(): void {
-    const q = this.queue;
-    while (this.head < q.length && q[this.head]!.fire === undefined) q[this.head++] = undefined;
-    if (this.head === q.length) {
-      q.length = 0;
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > q.length) {
-      this.queue = q.slice(this.head);
-      this.head = 0;
-    }
-  }
-
-  private arm(delay: number): void {
-    const t = setTimeout(() => this.tick(), Math.max(1, delay)) as { unref?: () => void };
-    t.unref?.();
-    this.timer = t;
-  }
-
-  private tick(): void {
-    this.timer = undefined;
-    const now = Date.now();
-    for (;;) {
-      this.dropSettled();
-      const d = this.queue[this.head];
-      if (d === undefined) return;
-      if (d.at > now) return this.arm(d.at - now);
-      const fire = d.fire!;
-      d.fire = undefined;
-      fire();
-    }
-  }
-}
-
-const deadlineQueues = new Map<number, DeadlineQueue>();
-
-function readDeadlines(ms: number): DeadlineQueue {
-  let q = deadlineQueues.get(ms);
-  if (q === undefined) deadlineQueues.set(ms, (q = new DeadlineQueue(ms)));
-  return q;
 }
 
 const encoder = new TextEncoder();
