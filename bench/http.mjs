@@ -6,7 +6,8 @@
 // Env: HTTP_SECONDS (per round, default 2), HTTP_ROUNDS (default 4), HTTP_WARMUP_SECONDS (default 2),
 //      HTTP_CONNECTIONS (default 10), HTTP_PAIRS (comma list of express,koa,node,fetch), HTTP_POOL (signed
 //      requests per server), HTTP_SERVER_ARGS (node flags for the server processes, e.g. --cpu-prof),
-//      HTTP_SKIP (server kinds to leave out, e.g. node-handle), HTTP_BASELINE (another checkout's packages/
+//      HTTP_SKIP (server kinds to leave out, e.g. node-handle), HTTP_ABLATIONS=1 (node:http: also ours without
+//      a store, and the inline receiver on core's reader and writer), HTTP_BASELINE (another checkout's packages/
 //      dir: its build as one more variant), HTTP_RATE (fixed req/s per server), HTTP_TOGETHER=1 (every
 //      variant of a framework loaded at the same time, at HTTP_RATE, default 1,000 req/s each).
 // Per framework: the bare app, the app with our receiver, and the app with an inline minimal receiver
@@ -29,6 +30,7 @@ const poolSize = Number(process.env.HTTP_POOL ?? 600_000);
 const wanted = (process.env.HTTP_PAIRS ?? "express,koa,node,fetch").split(",");
 const COMMAND = "node bench/http.mjs";
 const ADDED_GOAL = 1.25;
+const ablations = process.env.HTTP_ABLATIONS === "1";
 // HTTP_SKIP: server kinds to leave out, e.g. "node-handle" (a shorter run)
 const skipped = (process.env.HTTP_SKIP ?? "").split(",").filter(Boolean);
 // HTTP_BASELINE=/other/checkout/packages: also run "ours" from that checkout's build (before/after in one run)
@@ -138,6 +140,12 @@ const PAIRS = [
       { which: "ours", kind: "node-receive", label: "+ receiveNode (@gemini-webhooks/core/node)" },
       { which: "inline", kind: "node-inline", label: "+ inline minimal receiver" },
       { which: "handle", kind: "node-handle", label: "+ the bench's body reader → core handle()" },
+      // HTTP_ABLATIONS=1: what one part of ours costs in the server, in the same run
+      { which: "nostore", kind: "node-receive-nostore", label: "+ receiveNode, idempotency: false (ablation)", ablation: true },
+      { which: "inline-reader", kind: "node-inline-ourreader", label: "+ inline receiver on core's readNodeBody + sendNode (ablation)", ablation: true },
+      { which: "inline-read", kind: "node-inline-ourread", label: "+ inline receiver on core's readNodeBody (ablation)", ablation: true },
+      { which: "inline-send", kind: "node-inline-oursend", label: "+ inline receiver answering with core's sendNode (ablation)", ablation: true },
+      { which: "mapstore", kind: "node-receive-mapstore", label: "+ receiveNode, a plain Map as the store (ablation)", ablation: true },
     ],
   },
   {
@@ -175,7 +183,9 @@ for (const pair of PAIRS) {
   const env = { BENCH_SECRET: secret };
   // e.g. HTTP_SERVER_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the servers
   const execArgv = (process.env.HTTP_SERVER_ARGS ?? "").split(" ").filter(Boolean);
-  const variants = pair.variants.filter((v) => v.which === "bare" || skipped.indexOf(v.kind) < 0).map((v) => ({ ...v }));
+  const variants = pair.variants
+    .filter((v) => v.which === "bare" || (skipped.indexOf(v.kind) < 0 && (!v.ablation || ablations)))
+    .map((v) => ({ ...v }));
   if (baseline) {
     const ours = variants.find((v) => v.which === "ours");
     variants.push({ which: "base", kind: ours.kind, label: `${ours.label} [baseline build: ${baseline}]`, env: { BENCH_PACKAGES: baseline } });

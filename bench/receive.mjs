@@ -8,7 +8,8 @@
 // Every candidate runs in a process of its own (its own heap: the ids a receiver keeps cost GC in that
 // process only, as they do in a server), and the parent runs short rounds of each in turn over IPC.
 //   node bench/receive.mjs           (after `pnpm build`)
-// Env: RECEIVE_FRAMEWORKS (default node,express,koa), RECEIVE_ROUNDS (default 40), RECEIVE_ROUND_MS (default
+// Env: RECEIVE_FRAMEWORKS (default node,koa; express runs too, but a socketless Express app costs 100+ µs per
+// request and swings by tens of µs between rounds here, so its added figures drown: use bench/http.mjs), RECEIVE_ROUNDS (default 40), RECEIVE_ROUND_MS (default
 // 100), RECEIVE_QUANTILE (the statistic over the rounds, default 0.25: the lower quartile), RECEIVE_CONCURRENCY
 // (requests in flight, default 10), RECEIVE_BASELINE (other builds' packages/ dirs, comma-separated: also run
 // their receiver).
@@ -140,7 +141,7 @@ async function parent() {
   const q = Number(process.env.RECEIVE_QUANTILE ?? 0.25);
   // comma-separated: several builds side by side (e.g. one per commit)
   const baselines = (process.env.RECEIVE_BASELINE ?? "").split(",").filter(Boolean);
-  const frameworks = (process.env.RECEIVE_FRAMEWORKS ?? "node,express,koa").split(",").filter(Boolean);
+  const frameworks = (process.env.RECEIVE_FRAMEWORKS ?? "node,koa").split(",").filter(Boolean);
   const secret = `whsec_${randomBytes(32).toString("base64")}`;
   const ours = { node: "node-receive", express: "express-gemini", koa: "koa-gemini" };
   const LABEL = { node: "node:http", express: "Express 5", koa: "Koa 3" };

@@ -23,8 +23,15 @@ export function benchApps({ secret, packages, maxEntries, onHandled = () => {} }
     return import(pathToFileURL(`${packages}/${p}/dist/${sub ?? "index"}.js`).href);
   }
 
-  async function webhooks() {
+  async function webhooks(withStore = true) {
     const { createGeminiWebhooks, memoryStore } = await pkg("core");
+    if (withStore === "map") {
+      // a store of the least work: one Map, no expiry, no bound (what the inline receiver does)
+      const m = new Map();
+      const store = { claim: (k) => (m.has(k) ? (m.get(k) ? "done" : "in_progress") : (m.set(k, false), "new")), complete: (k) => void m.set(k, true), release: (k) => void m.delete(k) };
+      return createGeminiWebhooks({ secret, idempotency: store, on: { "batch.succeeded": onHandled } });
+    }
+    if (!withStore) return createGeminiWebhooks({ secret, idempotency: false, on: { "batch.succeeded": onHandled } });
     // "off": no idempotency store at all (to see what dedupe costs); "default": core's default memoryStore()
     const store = maxEntries === "off" ? false : maxEntries === "default" ? memoryStore() : memoryStore({ maxEntries: Number(maxEntries ?? 2_000_000) });
     return createGeminiWebhooks({ secret, idempotency: store, on: { "batch.succeeded": onHandled } });
@@ -155,6 +162,58 @@ export function benchApps({ secret, packages, maxEntries, onHandled = () => {} }
       const { receiveNode } = await pkg("core/node");
       return (req, res) => {
         receiveNode(wh, req, res, { framework: "node" }).catch((e) => fail(res, e));
+      };
+    },
+    /** Ablation: receiveNode with no idempotency store (what the store costs in the server). */
+    async "node-receive-nostore"() {
+      const wh = await webhooks(false);
+      const { receiveNode } = await pkg("core/node");
+      return (req, res) => {
+        receiveNode(wh, req, res, { framework: "node" }).catch((e) => fail(res, e));
+      };
+    },
+    /** Ablation: receiveNode with a plain-Map store (memoryStore's own cost, against the least a store does). */
+    async "node-receive-mapstore"() {
+      const wh = await webhooks("map");
+      const { receiveNode } = await pkg("core/node");
+      return (req, res) => {
+        receiveNode(wh, req, res, { framework: "node" }).catch((e) => fail(res, e));
+      };
+    },
+    /** Ablation: the inline receiver, its body read by core's readNodeBody (answer as node-inline writes it). */
+    async "node-inline-ourread"() {
+      const receive = inlineReceiver();
+      const { readNodeBody } = await pkg("core/node");
+      return (req, res) => {
+        readNodeBody(req, { limit: 1 << 20, timeoutMs: 30_000, framework: "node" }).then((body) => {
+          const answer = receive(req.headers, Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+          res.writeHead(answer.status, { "content-type": JSON_TYPE });
+          res.end(answer.body);
+        }, (e) => fail(res, e));
+      };
+    },
+    /** Ablation: the inline receiver (its own read), its answer written by core's sendNode. */
+    async "node-inline-oursend"() {
+      const receive = inlineReceiver();
+      const { sendNode } = await pkg("core/node");
+      const headers = { "content-type": JSON_TYPE };
+      return (req, res) => {
+        readBody(req).then((body) => {
+          const answer = receive(req.headers, body);
+          sendNode(res, { status: answer.status, headers: { ...headers }, body: { status: "received" } });
+        }, (e) => fail(res, e));
+      };
+    },
+    /** Ablation: the inline receiver, its body read by core's readNodeBody and its answer written by sendNode. */
+    async "node-inline-ourreader"() {
+      const receive = inlineReceiver();
+      const { readNodeBody, sendNode } = await pkg("core/node");
+      const headers = { "content-type": JSON_TYPE };
+      return (req, res) => {
+        readNodeBody(req, { limit: 1 << 20, timeoutMs: 30_000, framework: "node" }).then((body) => {
+          const answer = receive(req.headers, Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+          sendNode(res, { status: answer.status, headers, body: JSON.parse(answer.body) });
+        }, (e) => fail(res, e));
       };
     },
     /** node:http + core's handle() on the raw body (what an adapter does). */
