@@ -139,6 +139,7 @@ async function parent() {
   const rounds = Number(process.env.RECEIVE_ROUNDS ?? 40);
   const roundMs = Number(process.env.RECEIVE_ROUND_MS ?? 100);
   const q = Number(process.env.RECEIVE_QUANTILE ?? 0.25);
+  const cpu = process.env.RECEIVE_CPU;
   // comma-separated: several builds side by side (e.g. one per commit)
   const baselines = (process.env.RECEIVE_BASELINE ?? "").split(",").filter(Boolean);
   const frameworks = (process.env.RECEIVE_FRAMEWORKS ?? "node,koa").split(",").filter(Boolean);
@@ -148,7 +149,9 @@ async function parent() {
 
   function start(kind, packages) {
     return new Promise((resolve, reject) => {
-      const c = fork(fileURLToPath(import.meta.url), [], { execArgv: ["--expose-gc"], env: { ...process.env, RECEIVE_CHILD: JSON.stringify({ kind, packages, secret }) }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+      // RECEIVE_CPU: every candidate pinned to that CPU (taskset), so all of them meet the same (v)CPU
+      const pin = cpu !== undefined ? { execPath: "taskset", execArgv: ["-c", cpu, process.execPath, "--expose-gc"] } : { execArgv: ["--expose-gc"] };
+      const c = fork(fileURLToPath(import.meta.url), [], { ...pin, env: { ...process.env, RECEIVE_CHILD: JSON.stringify({ kind, packages, secret }) }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
       c.once("error", reject);
       c.once("exit", (code) => reject(new Error(`${kind} exited with ${code}`)));
       c.once("message", () => resolve(c));
@@ -173,6 +176,8 @@ async function parent() {
       { name: "inline minimal receiver", kind: `${fw}-inline` },
       { name: "ours (this build)", kind: ours[fw] },
       ...baselines.map((dir) => ({ name: `ours (build in ${dir})`, kind: ours[fw], packages: dir })),
+      // RECEIVE_EXTRA: more of bench/lib/apps.mjs's kinds in the same run (e.g. the node-receive-* ablations)
+      ...(process.env.RECEIVE_EXTRA ?? "").split(",").filter((k) => k.startsWith(`${fw}-`)).map((kind) => ({ name: kind, kind })),
     ];
     for (const c of candidates) c.proc = await start(c.kind, c.packages);
     // warm-up, then each process signs as many deliveries as its rounds will use (from its warm-up speed, with

@@ -57,13 +57,28 @@ describe("memoryStore", () => {
 });
 
 describe("memoryStore at capacity", () => {
-  it("evicts the least recently written id, counting a complete as a write", () => {
+  it("evicts the id claimed first (completing it later does not move it)", () => {
     const s = memoryStore({ maxEntries: 2 });
     s.claim("a");
     s.claim("b");
-    s.complete("a"); // a is now the most recent write
-    s.claim("c"); // evicts b
+    s.complete("b");
+    s.complete("a");
+    s.claim("c"); // evicts a, the first claimed
     expect(s.size).toBe(2);
+    expect(s.claim("b")).toBe("done");
+    expect(s.claim("a")).toBe("new");
+  });
+  it("keeps evicting in order after releases and re-claims", () => {
+    const s = memoryStore({ maxEntries: 3 });
+    s.claim("a");
+    s.claim("b");
+    s.release("a"); // gone; a later claim of a puts it at the end
+    s.claim("c");
+    s.claim("a");
+    s.complete("a");
+    s.claim("d"); // over capacity: b is now the oldest
+    expect(s.size).toBe(3);
+    expect(s.claim("c")).toBe("in_progress");
     expect(s.claim("a")).toBe("done");
     expect(s.claim("b")).toBe("new");
   });

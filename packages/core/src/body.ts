@@ -33,12 +33,25 @@ export function bytesToText(bytes: Uint8Array): string {
 /** Parses a verified body into an event envelope: an object with a string `type`. */
 export function parseEnvelope(bytes: Uint8Array): { type: string; data: Record<string, unknown> } & Record<string, unknown> {
   let value: unknown;
+  let text = "";
   try {
-    value = JSON.parse(bytesToText(bytes));
+    text = bytesToText(bytes);
+    value = JSON.parse(text);
   } catch {
     throw new WebhookVerificationError("invalid_json", "The verified body is not valid JSON.");
   }
-  return checkEnvelope(value);
+  return checkEnvelope(value, fewContainers(text));
+}
+
+/**
+ * Whether the text has at most MAX_JSON_DEPTH + 1 `{` and `[` in all (inside strings included): then no
+ * value in it can nest deeper than MAX_JSON_DEPTH, and the walk over the parsed value is skipped.
+ */
+function fewContainers(text: string): boolean {
+  let n = 0;
+  for (let i = text.indexOf("{"); i !== -1; i = text.indexOf("{", i + 1)) if (++n > MAX_JSON_DEPTH + 1) return false;
+  for (let i = text.indexOf("["); i !== -1; i = text.indexOf("[", i + 1)) if (++n > MAX_JSON_DEPTH + 1) return false;
+  return true;
 }
 
 /** Deepest nesting of objects and arrays an event may have: deeper input is refused, never a stack overflow. */
@@ -67,7 +80,8 @@ function checkDepth(root: unknown): void {
   }
 }
 
-export function checkEnvelope(value: unknown): { type: string; data: Record<string, unknown> } & Record<string, unknown> {
+/** `shallow`: the caller knows the value cannot nest deeper than MAX_JSON_DEPTH (the depth walk is skipped). */
+export function checkEnvelope(value: unknown, shallow = false): { type: string; data: Record<string, unknown> } & Record<string, unknown> {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new WebhookVerificationError("invalid_json", "The verified body is JSON but not an event object.");
   }
@@ -79,6 +93,6 @@ export function checkEnvelope(value: unknown): { type: string; data: Record<stri
   else if (obj.data === null || typeof obj.data !== "object" || Array.isArray(obj.data)) {
     throw new WebhookVerificationError("invalid_json", 'The verified body\'s "data" is not an object.');
   }
-  checkDepth(obj);
+  if (!shallow) checkDepth(obj);
   return obj as { type: string; data: Record<string, unknown> } & Record<string, unknown>;
 }

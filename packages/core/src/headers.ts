@@ -5,6 +5,12 @@ export type HeadersInput =
   | { get(name: string): string | null; forEach?: unknown }
   | Readonly<Record<string, string | readonly string[] | number | undefined | null>>;
 
+/**
+ * Set on a request that a receive path builds from node:http's IncomingMessage.headers (all names
+ * lower-cased, repeats joined): the three webhook headers are read directly, without a scan over every name.
+ */
+export const NODE_HEADERS = Symbol.for("gemini-webhooks.nodeHeaders");
+
 /** The three Standard Webhooks headers, read once. */
 export interface WebhookHeaders {
   id: string | undefined;
@@ -34,10 +40,17 @@ function single(name: Wanted, value: unknown): string | undefined {
  * A header that arrives twice is rejected (`invalid_header`): as two record keys, as an array, or joined by
  * ", " the way Node and fetch join repeated headers (none of the three legitimately contains ", ").
  */
-export function readWebhookHeaders(input: HeadersInput): WebhookHeaders {
+export function readWebhookHeaders(input: HeadersInput, lowercased = false): WebhookHeaders {
   const out: WebhookHeaders = { id: undefined, timestamp: undefined, signature: undefined };
   if (input === null || typeof input !== "object") return out;
-  if (typeof (input as { get?: unknown }).get === "function" && !(input instanceof Map)) {
+  if (lowercased) {
+    // node:http's IncomingMessage.headers: every name lower-cased, a repeated header joined with ", " (found
+    // below), so the three are read directly
+    const rec = input as Record<string, unknown>;
+    out.id = single("webhook-id", rec["webhook-id"]);
+    out.timestamp = single("webhook-timestamp", rec["webhook-timestamp"]);
+    out.signature = single("webhook-signature", rec["webhook-signature"]);
+  } else if (typeof (input as { get?: unknown }).get === "function" && !(input instanceof Map)) {
     const h = input as { get(name: string): string | null };
     for (const name of WANTED) {
       const v = h.get(name);

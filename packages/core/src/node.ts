@@ -3,7 +3,9 @@
  * timeout, parser detection, aborts) and write a ServerResponse. The Node adapters (Express, Koa, Next
  * Pages, NestJS, Fastify, the CLI) use it. Types only from node:http: nothing is imported at run time.
  */
-import { closesConnection, receiveNow, type ReceiveResult } from "./receive.js";
+import { closesConnection, handleNowOf, receiveNow, type ReceiveResult } from "./receive.js";
+import { NODE_HEADERS } from "./headers.js";
+import type { WebhookRequest } from "./types.js";
 import { isThenable, type MaybePromise } from "./maybe.js";
 import { concatChunks } from "./read-limited.js";
 import type { GeminiWebhooks } from "./create.js";
@@ -143,11 +145,12 @@ export function receiveNode<M>(
   try {
     const raw = options.raw;
     if (raw !== undefined || (method !== undefined && method.toUpperCase() !== "POST")) {
-      return Promise.resolve(answer(receiveNow(webhooks, { method, headers, body: () => raw! })));
+      return Promise.resolve(answer(receiveNow(webhooks, { method, headers, body: () => raw!, nodeHeaders: true })));
     }
     // the body arrives after this call: one reaction runs the whole pipeline on it (and writes the answer)
+    const handle = handleNowOf(webhooks);
     return readNodeBody(req, { limit: webhooks.maxBodyBytes, timeoutMs: webhooks.readTimeoutMs, framework: options.framework }).then(
-      (body) => answer(receiveNow(webhooks, { method, headers, body: () => body })),
+      (body) => answer(handle({ method: "POST", body, headers, [NODE_HEADERS]: true } as WebhookRequest)),
       (e: unknown) =>
         answer(
           receiveNow(webhooks, {

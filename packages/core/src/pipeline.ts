@@ -4,7 +4,7 @@ import { Claim, claimedDelivery, type ClaimDeps, type ClaimedDelivery } from "./
 import type { Dispatcher } from "./dispatcher.js";
 import { WebhookVerificationError } from "./errors.js";
 import type { AnyGeminiEvent, GeminiWebhookEvent, UserMetadata } from "./events.js";
-import { readWebhookHeaders } from "./headers.js";
+import { NODE_HEADERS, readWebhookHeaders } from "./headers.js";
 import type { Observation } from "./hooks.js";
 import { isThenable, type MaybePromise } from "./maybe.js";
 import type { ResolvedOptions } from "./options.js";
@@ -62,7 +62,7 @@ export function createPipeline<M>(deps: PipelineDeps) {
     if (bytes.length > options.maxBodyBytes) {
       throw new WebhookVerificationError("body_too_large", `The body is ${bytes.length} bytes, over maxBodyBytes (${options.maxBodyBytes}).`);
     }
-    const headers = readWebhookHeaders(request.headers ?? {});
+    const headers = readWebhookHeaders(request.headers ?? {}, (request as { [NODE_HEADERS]?: boolean })[NODE_HEADERS] === true);
     return verifyDelivery(headers, bytes, verifier) as MaybePromise<VerifiedDelivery<M>>;
   }
 

@@ -1,7 +1,7 @@
 import { errorResponse } from "./answers.js";
 import type { GeminiWebhooks } from "./create.js";
 import type { UserMetadata } from "./events.js";
-import type { HeadersInput } from "./headers.js";
+import { NODE_HEADERS, type HeadersInput } from "./headers.js";
 import { ClientAbortError } from "./messages.js";
 import { isThenable, type MaybePromise } from "./maybe.js";
 import type { HandleResult, WebhookRequest } from "./types.js";
@@ -17,6 +17,8 @@ export interface IncomingDelivery {
    * body_timeout, 500 configuration) or ClientAbortError.
    */
   body(): Uint8Array | string | Promise<Uint8Array | string>;
+  /** The headers are node:http's IncomingMessage.headers (names lower-cased, repeats joined). */
+  nodeHeaders?: boolean;
 }
 
 /** A result to write; `aborted` means the client is gone: write nothing. */
@@ -31,7 +33,7 @@ export const HANDLE_NOW = Symbol.for("gemini-webhooks.handleNow");
 
 type HandleNow<M> = (request: WebhookRequest) => MaybePromise<HandleResult<M>>;
 
-function handleNowOf<M>(webhooks: GeminiWebhooks<M>): HandleNow<M> {
+export function handleNowOf<M>(webhooks: GeminiWebhooks<M>): HandleNow<M> {
   // only while `handle` is still the instance's own: a wrapper that replaced it ({ ...webhooks, handle }) is respected
   const now = (webhooks as unknown as Record<symbol, (HandleNow<M> & { handle?: unknown }) | undefined>)[HANDLE_NOW];
   return now !== undefined && now.handle === webhooks.handle ? now : webhooks.handle;
@@ -57,13 +59,14 @@ export function receiveNow<M>(webhooks: GeminiWebhooks<M>, incoming: IncomingDel
   } catch (e) {
     return readFailed(webhooks, e);
   }
+  const node = incoming.nodeHeaders === true;
   if (isThenable<Uint8Array | string>(body)) {
     return Promise.resolve(body).then(
-      (b) => handle({ method, body: b, headers }),
+      (b) => handle(node ? ({ method, body: b, headers, [NODE_HEADERS]: true } as WebhookRequest) : { method, body: b, headers }),
       (e: unknown) => readFailed(webhooks, e),
     );
   }
-  return handle({ method, body, headers });
+  return handle(node ? ({ method, body, headers, [NODE_HEADERS]: true } as WebhookRequest) : { method, body, headers });
 }
 
 /** Method check, body read, the whole pipeline; a read failure becomes its answer (logged once). Never throws. */

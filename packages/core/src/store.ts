@@ -24,7 +24,7 @@ export interface IdempotencyStore {
 }
 
 export interface MemoryStoreOptions {
-  /** Most ids kept; the oldest is evicted past it (LRU). Default 100,000. */
+  /** Most ids kept; past it the oldest (first claimed) is evicted. Default 100,000. */
   maxEntries?: number;
   /** How long an in-progress claim blocks other deliveries of the same id. Default 60 s. */
   leaseMs?: number;
@@ -37,7 +37,7 @@ export interface MemoryStoreOptions {
 export const DEFAULT_LEASE_MS = 60_000;
 export const DEFAULT_DONE_TTL_MS = 25 * 60 * 60 * 1000;
 
-/** An in-memory, bounded, amortised O(1) store for a single process: least recently written ids are evicted first. */
+/** An in-memory, bounded, amortised O(1) store for a single process: the oldest ids (first claimed) are evicted first. */
 export interface MemoryStore extends IdempotencyStore {
   claim(key: string): ClaimResult;
   complete(key: string): void;
@@ -65,104 +65,103 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   // number per entry) for weeks of uptime; past that they are ordinary numbers, still exact.
   const base = now() - 2 ** 29;
   const clock = () => now() - base;
-  // value > 0: done until value (epoch ms); value < 0: processing until -value. Updated in place, so the
-  // Map never accumulates deleted slots on the hot path.
+  // value > 0: done until value; value < 0: processing until -value. A claim inserts its key; complete and
+  // renew update it in place, so the Map's own insertion order is the order ids were first claimed: the
+  // oldest is at the front. Expiry and eviction work from the front with one long-lived iterator (V8 keeps
+  // a Map iterator valid across inserts, deletes and rehashes), so there is no second structure to keep
+  // in step: a delivery costs what a plain Map costs (a get and a set to claim, a set to complete).
   const map = new Map<string, number>();
-  // Every write is also appended to a FIFO of (key, expiry): one for leases, one for done ids, so each FIFO
-  // is in expiry order. Expiry and eviction pop from the heads and delete a key only when the record is
-  // still the key's current one: each record is popped once, so both are amortised O(1), with no
-  // iteration over the Map.
-  class Fifo {
-    keys: string[] = [];
-    exp: number[] = [];
-    head = 0;
-    constructor(readonly ttl: number) {}
-    push(key: string, expiry: number): void {
-      this.keys.push(key);
-      this.exp.push(expiry);
-    }
-    get size(): number {
-      return this.keys.length - this.head;
-    }
-    popIfLast(key: string): void {
-      if (this.keys.length > this.head && this.keys[this.keys.length - 1] === key) {
-        this.keys.pop();
-        this.exp.pop();
+  let cursor: Iterator<string> | undefined;
+  // the front entry (the oldest still in the Map), and a lower bound of when it expires (kept one when a
+  // lease is renewed or completed), so "now < headUntil" means the front has not expired
+  let head: string | undefined;
+  let headUntil = Infinity;
+
+  /** Moves `head` to the next entry in the Map's order (a new iterator once the last one ran out). */
+  function advance(): void {
+    if (cursor === undefined) {
+      if (map.size === 0) {
+        head = undefined;
+        headUntil = Infinity;
+        return;
       }
+      cursor = map.keys();
     }
-    /** Drops the head record if it is no longer its key's current lease (completed or released). */
-    dropHeadIfStale(): void {
-      if (this.head === this.keys.length) return;
-      const v = map.get(this.keys[this.head]!);
-      if (v === undefined || v !== -this.exp[this.head]!) this.drop();
+    const next = cursor.next();
+    if (next.done) {
+      cursor = undefined;
+      head = undefined;
+      headUntil = Infinity;
+      return;
     }
-    /** Deletes the head record's key when that record is current; then drops the record. */
-    drop(): void {
-      const key = this.keys[this.head]!;
-      const v = map.get(key);
-      if (v !== undefined && Math.abs(v) === this.exp[this.head]) map.delete(key);
-      this.head++;
-      if (this.head > 1024 && this.head * 2 > this.keys.length) {
-        this.keys = this.keys.slice(this.head);
-        this.exp = this.exp.slice(this.head);
-        this.head = 0;
+    head = next.value;
+    const v = map.get(head);
+    headUntil = v === undefined ? -Infinity : Math.abs(v);
+  }
+
+  /** Deletes expired entries from the front, until the front one has not expired. */
+  function sweep(t: number): void {
+    while (t >= headUntil) {
+      const v = map.get(head!);
+      if (v === undefined || Math.abs(v) <= t) {
+        if (v !== undefined) map.delete(head!);
+        advance();
+      } else {
+        headUntil = Math.abs(v);
+        return;
       }
-    }
-    sweep(t: number): void {
-      while (this.head < this.keys.length && this.exp[this.head]! <= t) this.drop();
-    }
-    /** When the head record was written. */
-    writtenAt(): number {
-      return this.head < this.keys.length ? this.exp[this.head]! - this.ttl : Infinity;
     }
   }
+
+  /** Past maxEntries: the oldest id goes first (in the order ids were first claimed). */
+  function evict(): void {
+    while (map.size > maxEntries) {
+      if (head === undefined) {
+        advance();
+        if (head === undefined) return;
+      }
+      map.delete(head!);
+      advance();
+    }
+  }
+
   // small shared values (checkpoints), bounded
   const values = new Map<string, { value: string; until: number }>();
-  let leases = new Fifo(leaseMs);
-  let dones = new Fifo(doneTtlMs);
-
-  function evict(): void {
-    while (map.size > maxEntries && (leases.size > 0 || dones.size > 0)) {
-      (leases.writtenAt() <= dones.writtenAt() ? leases : dones).drop();
-    }
-  }
 
   return {
     claim(key) {
       const t = clock();
-      leases.sweep(t);
-      dones.sweep(t);
+      if (t >= headUntil) sweep(t);
       const v = map.get(key);
       if (v !== undefined) {
         if (v > 0 && v > t) return "done";
         if (v < 0 && -v > t) return "in_progress";
+        map.set(key, -(t + leaseMs)); // expired: claimed again in place
+        return "new";
       }
       map.set(key, -(t + leaseMs));
-      leases.push(key, t + leaseMs);
-      evict();
+      if (head === undefined) advance();
+      if (map.size > maxEntries) evict();
       return "new";
     },
     complete(key) {
-      const expiry = clock() + doneTtlMs;
-      map.set(key, expiry);
-      // the usual claim → complete: its lease record is now stale, drop it at once; with several deliveries in
-      // flight it is seldom the last one, so the oldest record goes too once it is stale (they complete
-      // about in order): the lease FIFO stays as long as the deliveries in flight, not leaseMs' worth
-      leases.popIfLast(key);
-      leases.dropHeadIfStale();
-      dones.push(key, expiry);
-      evict();
+      const until = clock() + doneTtlMs;
+      map.set(key, until);
+      if (key === head && until < headUntil) headUntil = until; // a done TTL shorter than the lease left
+      if (head === undefined) advance();
+      if (map.size > maxEntries) evict();
     },
     release(key) {
       const v = map.get(key);
-      if (v !== undefined && v < 0) map.delete(key);
+      if (v !== undefined && v < 0) {
+        map.delete(key);
+        if (key === head) advance(); // the key may come back, at the end: the front moves past it now
+      }
     },
     renew(key) {
       const v = map.get(key);
       if (v === undefined || v > 0) return; // not in progress (completed, released or expired)
-      const expiry = clock() + leaseMs;
-      map.set(key, -expiry);
-      leases.push(key, expiry);
+      map.set(key, -(clock() + leaseMs));
     },
     leaseMs,
     doneTtlMs,
@@ -185,8 +184,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     },
     clear() {
       map.clear();
-      leases = new Fifo(leaseMs);
-      dones = new Fifo(doneTtlMs);
+      cursor = undefined;
+      head = undefined;
+      headUntil = Infinity;
     },
   };
 }
