@@ -6,7 +6,7 @@
 // Env: HTTP_SECONDS (per round, default 2), HTTP_ROUNDS (default 4), HTTP_WARMUP_SECONDS (default 2),
 //      HTTP_CONNECTIONS (default 10), HTTP_PAIRS (comma list of express,koa,node,fetch), HTTP_POOL (signed
 //      requests per server), HTTP_SERVER_ARGS (node flags for the server processes, e.g. --cpu-prof),
-//      HTTP_SKIP (server kinds to leave out, e.g. node-handle), HTTP_ABLATIONS=1 (node:http: also ours without
+//      HTTP_CPU (pin every server to this CPU with taskset, e.g. 1), HTTP_SKIP (server kinds to leave out, e.g. node-handle), HTTP_ABLATIONS=1 (node:http: also ours without
 //      a store, and the inline receiver on core's reader and writer), HTTP_BASELINE (another checkout's packages/
 //      dir: its build as one more variant), HTTP_RATE (fixed req/s per server), HTTP_TOGETHER=1 (every
 //      variant of a framework loaded at the same time, at HTTP_RATE, default 1,000 req/s each).

@@ -6,9 +6,12 @@ import { BENCH_DIR } from "./common.mjs";
 /** Forks a server of `kind`; resolves once it listens on 127.0.0.1. */
 export function startServer(kind, env = {}, execArgv = []) {
   return new Promise((resolve, reject) => {
+    // HTTP_CPU: every server pinned to that CPU (taskset), the load generator left the other(s)
+    const cpu = process.env.HTTP_CPU;
+    const pin = cpu !== undefined ? { execPath: "taskset", execArgv: ["-c", cpu, process.execPath, ...execArgv] } : { execArgv };
     const child = fork(join(BENCH_DIR, "lib", "server.mjs"), [kind], {
       env: { ...process.env, ...env },
-      execArgv,
+      ...pin,
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     child.once("error", reject);

@@ -48,7 +48,8 @@ export interface NodeBodyStream {
 export function readNodeBody(req: NodeBodyStream, options: NodeReadOptions): Promise<Uint8Array> {
   if (streamConsumed(req)) return Promise.reject(bodyAlreadyParsed(options.framework));
   const declared = req.headers["content-length"];
-  if (typeof declared === "string" && /^\d+$/.test(declared) && Number(declared) > options.limit) return Promise.reject(bodyTooLarge(options.limit));
+  // (Number() of anything but digits is NaN or small enough: node:http itself refuses a malformed content-length)
+  if (typeof declared === "string" && Number(declared) > options.limit) return Promise.reject(bodyTooLarge(options.limit));
   return new Promise<Uint8Array>((resolve, reject) => {
     const chunks: Uint8Array[] = [];
     let total = 0;
@@ -79,7 +80,8 @@ export function readNodeBody(req: NodeBodyStream, options: NodeReadOptions): Pro
       clearTimeout(timer);
       resolve(concatChunks(chunks, total));
     };
-    // an error, a close before the end, or an abort: the client went away
+    // an error or a close before the end: the client went away (an aborted request is destroyed with an
+    // error, then closed; the deprecated "aborted" event adds nothing)
     const onAbort = () => {
       if (settled) return;
       settled = true;
@@ -90,7 +92,6 @@ export function readNodeBody(req: NodeBodyStream, options: NodeReadOptions): Pro
     req.on("end", onEnd);
     req.on("error", onAbort);
     req.on("close", onAbort);
-    req.on("aborted", onAbort);
   });
 }
 
