@@ -7,12 +7,9 @@ const JSON_TYPE = "application/json; charset=utf-8";
 
 /** 200 with `{"status": …}`, carrying the delivery's event and context when there is one. */
 export function ok(status: "received" | "ignored" | "duplicate", verified?: VerifiedDelivery<any>): HandleResult<any> {
-  const result: HandleResult<any> = { status: 200, body: { status }, headers: { "content-type": JSON_TYPE } };
-  if (verified) {
-    result.event = verified.event;
-    result.ctx = verified.ctx;
-  }
-  return result;
+  // one literal per shape (no properties added afterwards: V8 keeps one map for each)
+  if (verified) return { status: 200, body: { status }, headers: { "content-type": JSON_TYPE }, event: verified.event, ctx: verified.ctx };
+  return { status: 200, body: { status }, headers: { "content-type": JSON_TYPE } };
 }
 
 /** The error answer: core's status for the code and `{"error": {code, message}}` (405 adds `allow: POST`). */

@@ -56,20 +56,28 @@ export function readNodeBody(req: NodeBodyStream, options: NodeReadOptions): Pro
     let settled = false;
     // The listeners stay attached once settled (each returns at once): removing five listeners costs more
     // than the request object they die with; an "error" after the end is absorbed here, never thrown.
-    // (One timer per read: a timer shared between reads would outlive a test's fake timers.)
-    const timer = setTimeout(() => {
-      if (settled) return;
-      settled = true;
-      req.pause?.(); // stop reading; the answer closes the connection
-      reject(bodyTimeout(options.timeoutMs));
-    }, options.timeoutMs);
+    // One timer per read (a timer shared between reads would outlive a test's fake timers), armed only
+    // when the body is still arriving once the current parse is over: node:http hands over a small body
+    // in the same packet as its headers (the parser marks the request complete), and such a read can no
+    // longer stall: no timer is set and cleared for it.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const arm = () => {
+      if (settled || req.complete === true) return;
+      timer = setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        req.pause?.(); // stop reading; the answer closes the connection
+        reject(bodyTimeout(options.timeoutMs));
+      }, options.timeoutMs);
+    };
+    queueMicrotask(arm);
     const onData = (chunk: Uint8Array | string) => {
       if (settled) return;
       const c = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
       total += c.byteLength;
       if (total > options.limit) {
         settled = true;
-        clearTimeout(timer);
+        if (timer !== undefined) clearTimeout(timer);
         req.pause?.();
         reject(bodyTooLarge(options.limit));
       } else chunks.push(c);
@@ -77,7 +85,7 @@ export function readNodeBody(req: NodeBodyStream, options: NodeReadOptions): Pro
     const onEnd = () => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
       resolve(concatChunks(chunks, total));
     };
     // an error or a close before the end: the client went away (an aborted request is destroyed with an
@@ -85,7 +93,7 @@ export function readNodeBody(req: NodeBodyStream, options: NodeReadOptions): Pro
     const onAbort = () => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
       reject(new ClientAbortError());
     };
     req.on("data", onData);
