@@ -135,19 +135,27 @@ export function receiveNode<M>(
   webhooks: GeminiWebhooks<M>,
   req: NodeBodyStream & { method?: string | undefined },
   res: NodeResponse | undefined,
-  options: { framework: Framework; raw?: Uint8Array | string | undefined },
+  options: {
+    framework: Framework;
+    raw?: Uint8Array | string | undefined;
+    /** Called with the result just before it is written to `res` (e.g. to expose the event to later code). */
+    beforeSend?: (result: ReceiveResult<M>) => void;
+  },
 ): Promise<ReceiveResult<M>> {
   const method = req.method;
   const headers = req.headers;
   /** The result, written to `res` when there is one; a promise only when a step went asynchronous. */
   const answer = (result: MaybePromise<ReceiveResult<M>>): MaybePromise<ReceiveResult<M>> => {
     if (!res) return result;
+    const before = options.beforeSend;
     if (isThenable<ReceiveResult<M>>(result)) {
       return Promise.resolve(result).then((r) => {
+        before?.(r);
         sendNode(res, r);
         return r;
       });
     }
+    before?.(result);
     sendNode(res, result);
     return result;
   };

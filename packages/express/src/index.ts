@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { resolveWebhooks } from "@gemini-webhooks/core/adapter";
-import { receiveNode, sendNode } from "@gemini-webhooks/core/node";
+import { receiveNode } from "@gemini-webhooks/core/node";
 import type { GeminiWebhooks, GeminiWebhooksOptions, UserMetadata } from "@gemini-webhooks/core";
 
 /** An Express request handler that verifies, dedupes and dispatches Gemini webhooks. */
@@ -18,6 +18,10 @@ function keptBody(req: Req): Uint8Array | string | undefined {
   return undefined;
 }
 
+function exposeEvent(res: { locals?: Record<string, unknown> }, event: unknown): void {
+  if (event && res.locals) res.locals.geminiEvent = event;
+}
+
 /**
  * `app.post("/gemini-callback", geminiWebhooks({ secret, on }))` — Express 4 and 5. Reads the raw body itself
  * (maxBodyBytes, readTimeoutMs), answers with core's status and JSON, and puts the verified event on
@@ -26,10 +30,9 @@ function keptBody(req: Req): Uint8Array | string | undefined {
 export function geminiWebhooks<M = UserMetadata>(optionsOrInstance: GeminiWebhooksOptions<M> | GeminiWebhooks<M>): GeminiExpressMiddleware<M> {
   const webhooks = resolveWebhooks(optionsOrInstance);
   const middleware = (req: Req, res: ServerResponse & { locals?: Record<string, unknown> }): void => {
-    void receiveNode(webhooks, req, undefined, { framework: "express", raw: keptBody(req) }).then((result) => {
-      if (result.event && res.locals) res.locals.geminiEvent = result.event;
-      sendNode(res, result);
-    });
+    // the answer is written as soon as it is known: at once when a parser kept the body and every step was
+    // synchronous, else when the read and the handlers are done
+    void receiveNode(webhooks, req, res, { framework: "express", raw: keptBody(req), beforeSend: (result) => exposeEvent(res, result.event) });
   };
   return Object.assign(middleware, { webhooks }) as GeminiExpressMiddleware<M>;
 }
