@@ -1,5 +1,5 @@
 import { PassThrough } from "node:stream";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { readNodeBody } from "@gemini-webhooks/core/node";
 import { WebhookVerificationError } from "@gemini-webhooks/core";
 
@@ -19,41 +19,80 @@ const codeOf = (p: Promise<unknown>) =>
   );
 
 describe("readNodeBody: read deadlines, limit, aborts", () => {
+  // the clock is faked (setTimeout and Date): each read's deadline is checked at the exact millisecond
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  /** Lets the streams' own ticks and the reader's microtask run, without moving the fake clock. */
+  const settle = async () => {
+    for (let i = 0; i < 5; i++) await new Promise<void>((r) => process.nextTick(r));
+  };
+
   it("each read gets its own deadline: the stalled ones time out, the others are read", async () => {
     const a = stream();
     const b = stream();
     const c = stream();
-    const started = Date.now();
     const ra = readNodeBody(a, opts(150));
     const rb = codeOf(readNodeBody(b, opts(150)));
     const rc = readNodeBody(c, opts(150));
     a.end("first");
     c.write("third, ");
-    setTimeout(() => c.end("in two parts"), 50);
+    await settle();
+    await vi.advanceTimersByTimeAsync(50);
+    c.end("in two parts");
     expect(Buffer.from(await ra).toString()).toBe("first");
     expect(Buffer.from(await rc).toString()).toBe("third, in two parts");
     // a read started later than b stalls too: it times out on its own deadline, not b's
-    await new Promise((r) => setTimeout(r, 60));
+    await vi.advanceTimersByTimeAsync(10);
     const d = stream();
-    const dStarted = Date.now();
     const rd = codeOf(readNodeBody(d, opts(150)));
+    let dDone = false;
+    void rd.then(() => (dDone = true));
+    await settle();
+    await vi.advanceTimersByTimeAsync(89); // 149 ms after b started
+    let bDone = false;
+    void rb.then(() => (bDone = true));
+    await settle();
+    expect(bDone).toBe(false);
+    await vi.advanceTimersByTimeAsync(1); // 150 ms
     expect(await rb).toBe("body_timeout");
-    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(dDone).toBe(false); // d started 60 ms after b
+    await vi.advanceTimersByTimeAsync(59);
+    expect(dDone).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
     expect(await rd).toBe("body_timeout");
-    expect(Date.now() - dStarted).toBeGreaterThanOrEqual(140);
   });
 
   it("different readTimeoutMs values keep separate deadlines", async () => {
     const slow = stream();
     const fast = stream();
-    const started = Date.now();
     const rs = codeOf(readNodeBody(slow, opts(400)));
     const rf = codeOf(readNodeBody(fast, opts(80)));
+    await settle();
+    await vi.advanceTimersByTimeAsync(80);
     expect(await rf).toBe("body_timeout");
-    const fastAfter = Date.now() - started;
-    expect(fastAfter).toBeLessThan(350);
+    await vi.advanceTimersByTimeAsync(300);
     slow.end("made it");
     expect(await rs).toBe("read");
+  });
+
+  it("a request whose body is all in (node:http marked it complete) sets no timer; one still arriving does", async () => {
+    const done = stream();
+    (done as unknown as { complete: boolean }).complete = true; // as the parser does once the message is in
+    const r1 = readNodeBody(done, opts(100));
+    await settle();
+    expect(vi.getTimerCount()).toBe(0);
+    done.end("{}");
+    expect(Buffer.from(await r1).toString()).toBe("{}");
+    const partial = stream();
+    const r2 = codeOf(readNodeBody(partial, opts(100)));
+    await settle();
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await r2).toBe("body_timeout");
   });
 
   it("a body over the limit is refused at once; a later error or close on the stream is absorbed", async () => {
@@ -62,7 +101,7 @@ describe("readNodeBody: read deadlines, limit, aborts", () => {
     s.write("0123456789ab");
     expect(await r).toBe("body_too_large");
     s.destroy(new Error("socket reset after the answer"));
-    await new Promise((res) => setImmediate(res));
+    await settle();
     const ok = stream();
     const r2 = readNodeBody(ok, opts(1000));
     ok.end("{}");
