@@ -116,8 +116,9 @@ export interface NodeResponse {
 
 /**
  * statusCode + setHeader + end(body): Node then writes the head with the body in one write and a
- * content-length of its own. (Measured against one writeHead(status, headers) with content-length:
- * this is cheaper per request in bench/receive.mjs, and Next's Pages response supports it as is.)
+ * content-length of its own, and the headers stay in the response's header map, where loggers read them
+ * (`res.getHeaders()` in pino-http, morgan's `:res[...]`). A writeHead(status, headers) answer would skip
+ * that map; with a content-length it also measured slower per request in bench/receive.mjs.
  */
 export function sendNode(res: NodeResponse, result: ReceiveResult<any>): void {
   if (result.aborted || res.headersSent || res.destroyed) return;
