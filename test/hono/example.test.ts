@@ -1,8 +1,8 @@
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { serve } from "@hono/node-server";
-import { allFixtures } from "@gemini-webhooks/testing";
-import { clock, SECRET, signed } from "../core/helpers.js";
+import { clock, SECRET } from "../core/helpers.js";
+import { expectExampleReceives } from "../support/example-app.js";
 import { deliver, outcome } from "../support/requests.js";
 
 // The runnable example (examples/hono/app.mjs) on Node, as its server.mjs serves it.
@@ -20,15 +20,7 @@ describe("examples/hono", () => {
     });
     const base = `http://127.0.0.1:${port}`;
     try {
-      for (const [i, ev] of allFixtures().entries()) {
-        const r = await deliver(`${base}/gemini-callback`, signed(ev, { id: `msg_${i}` }));
-        expect([r.status, r.body, r.headers["x-gemini-event"]]).toEqual([200, { status: "received" }, ev.type]);
-      }
-      expect(seen).toHaveLength(allFixtures().length);
-      const d = signed(allFixtures()[0], { id: "msg_0" });
-      expect(outcome(await deliver(`${base}/gemini-callback`, d))).toBe("duplicate");
-      const forged = await deliver(`${base}/gemini-callback`, { ...d, body: d.body.replace("}", ',"x":1}') });
-      expect([forged.status, outcome(forged)]).toEqual([400, "signature_mismatch"]);
+      const d = await expectExampleReceives(base, seen);
       const get = await deliver(`${base}/gemini-callback`, d, "GET");
       expect([get.status, outcome(get), get.headers.allow]).toEqual([405, "method_not_allowed", "POST"]);
       expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ ok: true });
