@@ -6,6 +6,7 @@
 // Env: HTTP_SECONDS (per round, default 2), HTTP_ROUNDS (default 4), HTTP_WARMUP_SECONDS (default 2),
 //      HTTP_CONNECTIONS (default 10), HTTP_PAIRS (comma list of express,koa,node,fetch), HTTP_POOL (signed
 //      requests per server), HTTP_SERVER_ARGS (node flags for the server processes, e.g. --cpu-prof),
+//      HTTP_PROCS (server processes per variant, taking turns by round; default 1),
 //      HTTP_CPU (pin every server to this CPU with taskset, e.g. 1), HTTP_SKIP (server kinds to leave out, e.g. node-handle), HTTP_ABLATIONS=1 (node:http: also ours without
 //      a store, and the inline receiver on core's reader and writer), HTTP_BASELINE (another checkout's packages/
 //      dir: its build as one more variant), HTTP_RATE (fixed req/s per server), HTTP_TOGETHER=1 (every
@@ -31,6 +32,7 @@ const wanted = (process.env.HTTP_PAIRS ?? "express,koa,node,fetch").split(",");
 const COMMAND = "node bench/http.mjs";
 const ADDED_GOAL = 1.25;
 const ablations = process.env.HTTP_ABLATIONS === "1";
+const procs = Number(process.env.HTTP_PROCS ?? 1);
 // HTTP_SKIP: server kinds to leave out, e.g. "node-handle" (a shorter run)
 const skipped = (process.env.HTTP_SKIP ?? "").split(",").filter(Boolean);
 // HTTP_BASELINE=/other/checkout/packages: also run "ours" from that checkout's build (before/after in one run)
@@ -161,7 +163,7 @@ const PAIRS = [
 console.log("# http: bare app, the same app with the Gemini receiver, and with an inline minimal receiver");
 console.log(machineLine());
 console.log(
-  `autocannon in this process, each server in its own; ${connections} connections, 0.6 KB body, unique webhook-id per request; ` +
+  `autocannon in this process, each server in its own${procs > 1 ? ` (${procs} per variant, taking turns by round)` : ""}; ${connections} connections, 0.6 KB body, unique webhook-id per request; ` +
     `${warmup} s warm-up each, then ${rounds} × ${seconds} s rounds` + (together ? "" : ", the variants back to back in rotating order") +
     (rate ? `, at a fixed ${rate} req/s` : ", each as fast as it answers") + (together ? ", all variants loaded at the same time" : "") + ".\n" +
     `"added" = server CPU µs/req of the variant minus the bare app's (same framework, same run); ` +
@@ -190,30 +192,37 @@ for (const pair of PAIRS) {
     const ours = variants.find((v) => v.which === "ours");
     variants.push({ which: "base", kind: ours.kind, label: `${ours.label} [baseline build: ${baseline}]`, env: { BENCH_PACKAGES: baseline } });
   }
+  // HTTP_PROCS: server processes per variant, taking turns by round (a process's heap and code placement make
+  // it a few % faster or slower than another of the same code for its whole life; several average that out)
   for (const v of variants) {
-    v.server = await startServer(v.kind, { ...env, ...v.env }, execArgv);
-    v.server.cursor = { i: 0 };
+    v.servers = [];
+    for (let p = 0; p < procs; p++) {
+      const server = await startServer(v.kind, { ...env, ...v.env }, execArgv);
+      server.cursor = { i: 0 };
+      server.ok = 0;
+      v.servers.push(server);
+    }
     v.runs = [];
-    v.ok = 0;
   }
   try {
-    for (const v of variants) v.ok += (await load(v.server, pool, warmup)).ok;
+    for (const v of variants) for (const server of v.servers) server.ok += (await load(server, pool, warmup)).ok;
     for (let r = 0; r < rounds; r++) {
+      const p = r % procs;
       if (together) {
         // all variants loaded at once, each at the fixed rate: a busy moment of the machine hits all alike
-        const res = await Promise.all(variants.map((v) => load(v.server, pool, seconds)));
+        const res = await Promise.all(variants.map((v) => load(v.servers[p], pool, seconds)));
         variants.forEach((v, k) => {
           v.runs.push(res[k]);
-          v.ok += res[k].ok;
+          v.servers[p].ok += res[k].ok;
         });
         continue;
       }
       // rotate the order each round, so no variant always runs first
       for (let k = 0; k < variants.length; k++) {
         const v = variants[(k + r) % variants.length];
-        const res = await load(v.server, pool, seconds);
+        const res = await load(v.servers[p], pool, seconds);
         v.runs.push(res);
-        v.ok += res.ok;
+        v.servers[p].ok += res.ok;
       }
     }
     const by = Object.fromEntries(variants.map((v) => [v.which, v]));
@@ -253,11 +262,17 @@ for (const pair of PAIRS) {
     const checks = [];
     for (const v of variants) {
       if (v === bare) continue;
-      const stats = await ask(v.server, "stats", "stats");
-      const unique = v.server.cursor.i <= pool.length;
-      const handlerOk = stats.handled >= v.ok && stats.handled <= v.ok + connections * (rounds + 1);
-      v.check = unique && handlerOk && v.m.non2xx + v.m.errors === 0;
-      if (!v.check) checks.push(`${v.which}: ids unique ${unique}, handler ran ${stats.handled} times for ${v.ok} 2xx, ${v.m.non2xx + v.m.errors} non-2xx/errors`);
+      v.check = v.m.non2xx + v.m.errors === 0;
+      if (!v.check) checks.push(`${v.which}: ${v.m.non2xx + v.m.errors} non-2xx/errors`);
+      for (const server of v.servers) {
+        const stats = await ask(server, "stats", "stats");
+        const unique = server.cursor.i <= pool.length;
+        const handlerOk = stats.handled >= server.ok && stats.handled <= server.ok + connections * (rounds + 1);
+        if (!unique || !handlerOk) {
+          v.check = false;
+          checks.push(`${v.which} (pid ${server.child.pid}): ids unique ${unique}, handler ran ${stats.handled} times for ${server.ok} 2xx`);
+        }
+      }
     }
     const ours = by.ours;
     const o = ours.m;
@@ -297,7 +312,7 @@ for (const pair of PAIRS) {
         : []),
     );
   } finally {
-    for (const v of variants) await stopServer(v.server);
+    for (const v of variants) for (const server of v.servers) await stopServer(server);
   }
 }
 console.log("");

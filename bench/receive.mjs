@@ -12,7 +12,12 @@
 // request and swings by tens of µs between rounds here, so its added figures drown: use bench/http.mjs), RECEIVE_ROUNDS (default 40), RECEIVE_ROUND_MS (default
 // 100), RECEIVE_QUANTILE (the statistic over the rounds, default 0.25: the lower quartile), RECEIVE_CONCURRENCY
 // (requests in flight, default 10), RECEIVE_BASELINE (other builds' packages/ dirs, comma-separated: also run
-// their receiver).
+// their receiver), RECEIVE_PROCS (processes per candidate, taking turns by round, default 3: one process of
+// the same code runs a few % faster or slower than another for its whole life, and an "added" figure is a
+// small difference, so one process per candidate moved the ratio by ±0.1), RECEIVE_THRASH_KB (cold caches:
+// one request at a time, a walk over a buffer of that size before each, outside the timed part; e.g. 2048,
+// what a request meets in a server whose core also runs the kernel's network stack and other processes),
+// RECEIVE_EXTRA (more kinds of bench/lib/apps.mjs, e.g. the node-inline-* and node-receive-* ablations).
 import { fork } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
 import http from "node:http";
@@ -23,6 +28,8 @@ import { emit, figure } from "./lib/report.mjs";
 
 const COMMAND = "node bench/receive.mjs";
 const concurrency = Number(process.env.RECEIVE_CONCURRENCY ?? 10);
+const procs = Number(process.env.RECEIVE_PROCS ?? 3);
+const thrash = process.env.RECEIVE_THRASH_KB ? new Uint8Array(Number(process.env.RECEIVE_THRASH_KB) * 1024) : undefined;
 
 if (process.env.RECEIVE_CHILD) await child(JSON.parse(process.env.RECEIVE_CHILD));
 else await parent();
@@ -109,6 +116,19 @@ async function child({ kind, packages, secret }) {
       return (u.user + u.system) / 1000;
     };
     let n = 0;
+    if (thrash) {
+      // cold caches: a buffer larger than L2 is walked before each request, outside the timed part
+      let acc = 0;
+      do {
+        for (let j = 0; j < thrash.length; j += 64) thrash[j]++;
+        const c = process.cpuUsage();
+        await one();
+        const u = process.cpuUsage(c);
+        acc += u.user + u.system;
+        n++;
+      } while (acc < ms * 1000);
+      return acc / n;
+    }
     do {
       const batch = [];
       for (let i = 0; i < concurrency; i++) batch.push(one());
@@ -167,7 +187,7 @@ async function parent() {
 
   console.log("# receive: each framework's request path without sockets, µs of CPU per request");
   console.log(machineLine());
-  console.log(`${rounds} rounds × ${roundMs} ms of CPU per candidate, interleaved; each candidate in its own process; ${concurrency} requests in flight; every request a new webhook-id`);
+  console.log(`${rounds} rounds × ${roundMs} ms of CPU per candidate, interleaved; each candidate in ${procs > 1 ? `${procs} processes of its own (rounds take turns)` : "its own process"}; ${thrash ? `one request at a time, caches made cold before each (a ${thrash.length >> 10} KB walk, not timed)` : `${concurrency} requests in flight`}; every request a new webhook-id`);
   console.log(`the apps are bench/http.mjs's (bench/lib/apps.mjs), called with a socketless IncomingMessage / ServerResponse; the statistic is each candidate's p${q * 100} over the rounds\n`);
   const figures = [];
   for (const fw of frameworks) {
@@ -179,27 +199,38 @@ async function parent() {
       // RECEIVE_EXTRA: more of bench/lib/apps.mjs's kinds in the same run (e.g. the node-receive-* ablations)
       ...(process.env.RECEIVE_EXTRA ?? "").split(",").filter((k) => k.startsWith(`${fw}-`)).map((kind) => ({ name: kind, kind })),
     ];
-    for (const c of candidates) c.proc = await start(c.kind, c.packages);
+    // RECEIVE_PROCS: processes per candidate (a process's heap and code placement make it a few % faster or
+    // slower than another for its whole life: several per candidate average that out)
+    for (const c of candidates) {
+      c.procs = [];
+      for (let p = 0; p < procs; p++) c.procs.push(await start(c.kind, c.packages));
+    }
     // warm-up, then each process signs as many deliveries as its rounds will use (from its warm-up speed, with
     // a margin) and collects its garbage before the first timed round
     for (const c of candidates) {
-      await ask(c.proc, { prepare: 40_000 });
-      const us = (await run(c.proc, 500)).usPerReq;
-      await ask(c.proc, { prepare: Math.ceil(((rounds * roundMs * 1000) / us) * 1.5) });
+      for (const proc of c.procs) {
+        await ask(proc, { prepare: 40_000 });
+        const us = (await run(proc, 500)).usPerReq;
+        await ask(proc, { prepare: Math.ceil(((Math.ceil(rounds / procs) * roundMs * 1000) / us) * 1.5) });
+      }
     }
-    const samples = candidates.map(() => []);
+    // samples[i][p]: candidate i's process p, one µs/req figure per round it ran
+    const samples = candidates.map(() => Array.from({ length: procs }, () => []));
     const handled = candidates.map(() => 0);
     for (let r = 0; r < rounds; r++) {
+      const p = r % procs;
       for (let k = 0; k < candidates.length; k++) {
         const i = (k + r) % candidates.length;
-        const m = await run(candidates[i].proc, roundMs);
-        samples[i].push(m.usPerReq);
-        handled[i] = m.handled;
+        const m = await run(candidates[i].procs[p], roundMs);
+        samples[i][p].push(m.usPerReq);
+        handled[i] += m.handled > 0 ? 1 : 0;
       }
     }
     for (const c of candidates) {
-      c.proc.removeAllListeners("exit");
-      c.proc.send({ exit: true });
+      for (const proc of c.procs) {
+        proc.removeAllListeners("exit");
+        proc.send({ exit: true });
+      }
     }
     // bare apps run no handler; every receiver must have run its handler for each (new) delivery
     candidates.forEach((c, i) => {
@@ -209,15 +240,16 @@ async function parent() {
     // time (a descheduled vCPU still counts as CPU here), so the quartile is the cost with the least of it;
     // the rounds are short and interleaved, so every candidate meets the same host. "added" is a candidate's
     // quartile minus the bare app's; the brackets give the ratio over each third of the rounds.
-    const stat = (xs) => quantile(xs, q);
+    // (with several processes: each process's quantile, averaged over the processes)
+    const stat = (perProc) => perProc.reduce((a, xs) => a + quantile(xs, q), 0) / perProc.length;
     const addedOf = (rows, i) => stat(rows[i]) - stat(rows[0]);
     const ratioOf = (rows, i) => addedOf(rows, i) / addedOf(rows, 1);
-    const thirds = [0, 1, 2].map((t) => samples.map((xs) => xs.filter((_, r) => r % 3 === t)));
+    const thirds = [0, 1, 2].map((t) => samples.map((perProc) => perProc.map((xs) => xs.filter((_, r) => r % 3 === t))));
     console.log(`## ${LABEL[fw]}`);
     const rows = [["candidate", `µs/req (p${q * 100})`, "median", "added µs/req", "added ÷ inline's [each third of the rounds]"]];
     candidates.forEach((c, i) => {
       const spread = thirds.map((s) => fmtNum(ratioOf(s, i))).join(", ");
-      rows.push([c.name, fmtNum(stat(samples[i]), 2), fmtNum(median(samples[i]), 2), i === 0 ? "" : fmtNum(addedOf(samples, i), 2), i >= 2 ? `${fmtNum(ratioOf(samples, i))}x [${spread}]` : ""]);
+      rows.push([c.name, fmtNum(stat(samples[i]), 2), fmtNum(median(samples[i].flat()), 2), i === 0 ? "" : fmtNum(addedOf(samples, i), 2), i >= 2 ? `${fmtNum(ratioOf(samples, i))}x [${spread}]` : ""]);
     });
     printTable(rows);
     console.log("");

@@ -31,10 +31,23 @@ export function benchApps({ secret, packages, maxEntries, onHandled = () => {} }
       const store = { claim: (k) => (m.has(k) ? (m.get(k) ? "done" : "in_progress") : (m.set(k, false), "new")), complete: (k) => void m.set(k, true), release: (k) => void m.delete(k) };
       return createGeminiWebhooks({ secret, idempotency: store, on: { "batch.succeeded": onHandled } });
     }
+    if (withStore === "noop") {
+      // a store that remembers nothing: the pipeline's claim/complete path without a Map
+      const store = { claim: () => "new", complete: () => {}, release: () => {} };
+      return createGeminiWebhooks({ secret, idempotency: store, on: { "batch.succeeded": onHandled } });
+    }
     if (!withStore) return createGeminiWebhooks({ secret, idempotency: false, on: { "batch.succeeded": onHandled } });
     // "off": no idempotency store at all (to see what dedupe costs); "default": core's default memoryStore()
     const store = maxEntries === "off" ? false : maxEntries === "default" ? memoryStore() : memoryStore({ maxEntries: Number(maxEntries ?? 2_000_000) });
     return createGeminiWebhooks({ secret, idempotency: store, on: { "batch.succeeded": onHandled } });
+  }
+
+  /** node:http + core's receiveNode (this build's or `packages`') with the instance `wh`. */
+  async function receiveNodeApp(wh) {
+    const { receiveNode } = await pkg("core/node");
+    return (req, res) => {
+      receiveNode(wh, req, res, { framework: "node" }).catch((e) => fail(res, e));
+    };
   }
 
   /**
@@ -42,7 +55,7 @@ export function benchApps({ secret, packages, maxEntries, onHandled = () => {} }
    * (node:crypto), replay window, JSON.parse, dedupe in a plain Map, the handler, a JSON answer (the body
    * string; the caller writes it the framework's way). No error answers beyond 400.
    */
-  function inlineReceiver() {
+  function inlineReceiver(useMap = true) {
     const key = Buffer.from(secret.slice(6), "base64");
     const done = new Map();
     return (headers, body) => {
@@ -56,8 +69,8 @@ export function benchApps({ secret, packages, maxEntries, onHandled = () => {} }
       }
       const event = JSON.parse(body.toString("utf8"));
       let status = "duplicate";
-      if (!done.has(id)) {
-        done.set(id, Date.now());
+      if (!useMap || !done.has(id)) {
+        if (useMap) done.set(id, Date.now());
         onHandled(event, { webhookId: id });
         status = "received";
       }
@@ -147,74 +160,70 @@ export function benchApps({ secret, packages, maxEntries, onHandled = () => {} }
     },
     /** node:http + the inline minimal receiver (see inlineReceiver). */
     async "node-inline"() {
-      const receive = inlineReceiver();
-      return (req, res) => {
-        readBody(req).then((body) => {
-          const answer = receive(req.headers, body);
-          res.writeHead(answer.status, { "content-type": JSON_TYPE });
-          res.end(answer.body);
-        }, (e) => fail(res, e));
-      };
+      return inlineNode(inlineReceiver());
     },
     /** node:http + core's receiveNode (@gemini-webhooks/core/node): what the adapters and the CLI's listen use. */
     async "node-receive"() {
-      const wh = await webhooks();
-      const { receiveNode } = await pkg("core/node");
-      return (req, res) => {
-        receiveNode(wh, req, res, { framework: "node" }).catch((e) => fail(res, e));
-      };
+      return receiveNodeApp(await webhooks());
     },
-    /** Ablation: receiveNode with no idempotency store (what the store costs in the server). */
+    // Ablations (HTTP_ABLATIONS=1 in http.mjs, RECEIVE_EXTRA in receive.mjs): what one part costs in the server
+    /** receiveNode with no idempotency store (what the store costs). */
     async "node-receive-nostore"() {
-      const wh = await webhooks(false);
-      const { receiveNode } = await pkg("core/node");
-      return (req, res) => {
-        receiveNode(wh, req, res, { framework: "node" }).catch((e) => fail(res, e));
-      };
+      return receiveNodeApp(await webhooks(false));
     },
-    /** Ablation: receiveNode with a plain-Map store (memoryStore's own cost, against the least a store does). */
+    /** receiveNode with a plain-Map store (memoryStore's own cost, against the least a store does). */
     async "node-receive-mapstore"() {
-      const wh = await webhooks("map");
-      const { receiveNode } = await pkg("core/node");
-      return (req, res) => {
-        receiveNode(wh, req, res, { framework: "node" }).catch((e) => fail(res, e));
-      };
+      return receiveNodeApp(await webhooks("map"));
     },
-    /** Ablation: the inline receiver, its body read by core's readNodeBody (answer as node-inline writes it). */
-    async "node-inline-ourread"() {
-      const receive = inlineReceiver();
-      const { readNodeBody } = await pkg("core/node");
-      return (req, res) => {
-        readNodeBody(req, { limit: 1 << 20, timeoutMs: 30_000, framework: "node" }).then((body) => {
-          const answer = receive(req.headers, Buffer.from(body.buffer, body.byteOffset, body.byteLength));
-          res.writeHead(answer.status, { "content-type": JSON_TYPE });
-          res.end(answer.body);
-        }, (e) => fail(res, e));
-      };
+    /** receiveNode with a store that remembers nothing (the pipeline's claim/complete path without a Map). */
+    async "node-receive-noopstore"() {
+      return receiveNodeApp(await webhooks("noop"));
     },
-    /** Ablation: the inline receiver (its own read), its answer written by core's sendNode. */
+    /** The inline receiver without its Map (what its dedupe costs). */
+    async "node-inline-nomap"() {
+      return inlineNode(inlineReceiver(false));
+    },
+    /** The inline receiver answering with statusCode + setHeader + end (sendNode's way, written inline). */
+    async "node-inline-sethdr"() {
+      return inlineNode(inlineReceiver(), (res, answer) => {
+        res.statusCode = answer.status;
+        res.setHeader("content-type", JSON_TYPE);
+        res.end(answer.body);
+      });
+    },
+    /** The inline receiver answering with writeHead(status, headers with content-length) + end. */
+    async "node-inline-whcl"() {
+      return inlineNode(inlineReceiver(), (res, answer) => {
+        res.writeHead(answer.status, { "content-type": JSON_TYPE, "content-length": Buffer.byteLength(answer.body) });
+        res.end(answer.body);
+      });
+    },
+    /** The inline receiver with a read timer (setTimeout as the read starts, clearTimeout at its end). */
+    async "node-inline-timer"() {
+      return inlineNode(inlineReceiver(), writeJson, () => {
+        const t = setTimeout(() => {}, 30_000);
+        return () => clearTimeout(t);
+      });
+    },
+    /** The inline receiver with a "close" listener on the request. */
+    async "node-inline-close"() {
+      return inlineNode(inlineReceiver(), writeJson, (req) => void req.on("close", () => {}));
+    },
+    /** The inline receiver answering with core's sendNode. */
     async "node-inline-oursend"() {
-      const receive = inlineReceiver();
       const { sendNode } = await pkg("core/node");
-      const headers = { "content-type": JSON_TYPE };
-      return (req, res) => {
-        readBody(req).then((body) => {
-          const answer = receive(req.headers, body);
-          sendNode(res, { status: answer.status, headers: { ...headers }, body: { status: "received" } });
-        }, (e) => fail(res, e));
-      };
+      return inlineNode(inlineReceiver(), (res, answer) => sendNode(res, { status: answer.status, headers: { "content-type": JSON_TYPE }, body: JSON.parse(answer.body) }));
     },
-    /** Ablation: the inline receiver, its body read by core's readNodeBody and its answer written by sendNode. */
+    /** The inline receiver, its body read by core's readNodeBody. */
+    async "node-inline-ourread"() {
+      const { readNodeBody } = await pkg("core/node");
+      return inlineNode(inlineReceiver(), writeJson, undefined, readNodeBody);
+    },
+    /** The inline receiver, its body read by core's readNodeBody and its answer written by sendNode. */
     async "node-inline-ourreader"() {
-      const receive = inlineReceiver();
       const { readNodeBody, sendNode } = await pkg("core/node");
       const headers = { "content-type": JSON_TYPE };
-      return (req, res) => {
-        readNodeBody(req, { limit: 1 << 20, timeoutMs: 30_000, framework: "node" }).then((body) => {
-          const answer = receive(req.headers, Buffer.from(body.buffer, body.byteOffset, body.byteLength));
-          sendNode(res, { status: answer.status, headers, body: JSON.parse(answer.body) });
-        }, (e) => fail(res, e));
-      };
+      return inlineNode(inlineReceiver(), (res, answer) => sendNode(res, { status: answer.status, headers, body: JSON.parse(answer.body) }), undefined, readNodeBody);
     },
     /** node:http + core's handle() on the raw body (what an adapter does). */
     async "node-handle"() {
@@ -270,6 +279,30 @@ async function writeResponse(res, response) {
   response.headers.forEach((v, k) => (headers[k] = v));
   res.writeHead(response.status, headers);
   res.end(Buffer.from(await response.arrayBuffer()));
+}
+
+/** The inline answer: writeHead(status, content-type) + end(body), chunked (what node-inline does). */
+function writeJson(res, answer) {
+  res.writeHead(answer.status, { "content-type": JSON_TYPE });
+  res.end(answer.body);
+}
+
+/**
+ * node:http + an inline receiver: read the body (the bench's readBody, or core's readNodeBody), receive, write
+ * the answer with `write`; `before(req)` runs as the request arrives and may return a function run once the
+ * body is in (the ablations' extra work).
+ */
+function inlineNode(receive, write = writeJson, before, readNodeBody) {
+  const read = readNodeBody
+    ? (req) => readNodeBody(req, { limit: 1 << 20, timeoutMs: 30_000, framework: "node" }).then((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength))
+    : readBody;
+  return (req, res) => {
+    const after = before?.(req);
+    read(req).then((body) => {
+      after?.();
+      write(res, receive(req.headers, body));
+    }, (e) => fail(res, e));
+  };
 }
 
 export function readBody(req) {
