@@ -3,9 +3,7 @@
  * timeout, parser detection, aborts) and write a ServerResponse. The Node adapters (Express, Koa, Next
  * Pages, NestJS, Fastify, the CLI) use it. Types only from node:http: nothing is imported at run time.
  */
-import { closesConnection, handleNowOf, receiveNow, type ReceiveResult } from "./receive.js";
-import { NODE_HEADERS } from "./headers.js";
-import type { WebhookRequest } from "./types.js";
+import { closesConnection, handleNowOf, pipelineRequest, readFailed, receiveNow, type ReceiveResult } from "./receive.js";
 import { isThenable, type MaybePromise } from "./maybe.js";
 import { concatChunks } from "./read-limited.js";
 import type { GeminiWebhooks } from "./create.js";
@@ -61,6 +59,10 @@ export function readNodeBody(req: NodeBodyStream, options: NodeReadOptions): Pro
     // in the same packet as its headers (the parser marks the request complete), and such a read can no
     // longer stall: no timer is set and cleared for it.
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const stop = () => {
+      settled = true;
+      if (timer !== undefined) clearTimeout(timer);
+    };
     const arm = () => {
       if (settled || req.complete === true) return;
       timer = setTimeout(() => {
@@ -76,24 +78,21 @@ export function readNodeBody(req: NodeBodyStream, options: NodeReadOptions): Pro
       const c = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
       total += c.byteLength;
       if (total > options.limit) {
-        settled = true;
-        if (timer !== undefined) clearTimeout(timer);
+        stop();
         req.pause?.();
         reject(bodyTooLarge(options.limit));
       } else chunks.push(c);
     };
     const onEnd = () => {
       if (settled) return;
-      settled = true;
-      if (timer !== undefined) clearTimeout(timer);
+      stop();
       resolve(concatChunks(chunks, total));
     };
     // an error or a close before the end: the client went away (an aborted request is destroyed with an
     // error, then closed; the deprecated "aborted" event adds nothing)
     const onAbort = () => {
       if (settled) return;
-      settled = true;
-      if (timer !== undefined) clearTimeout(timer);
+      stop();
       reject(new ClientAbortError());
     };
     req.on("data", onData);
@@ -168,17 +167,9 @@ export function receiveNode<M>(
     // the body arrives after this call: one reaction runs the whole pipeline on it (and writes the answer)
     const handle = handleNowOf(webhooks);
     return readNodeBody(req, { limit: webhooks.maxBodyBytes, timeoutMs: webhooks.readTimeoutMs, framework: options.framework }).then(
-      (body) => answer(handle({ method: "POST", body, headers, [NODE_HEADERS]: true } as WebhookRequest)),
-      (e: unknown) =>
-        answer(
-          receiveNow(webhooks, {
-            method,
-            headers,
-            body: () => {
-              throw e; // receive's read-failure answer: 413, 408, 500 configuration, or an abort
-            },
-          }),
-        ),
+      (body) => answer(handle(pipelineRequest("POST", body, headers, true))),
+      // 413, 408, 500 configuration, or an abort (nothing written)
+      (e: unknown) => answer(readFailed(webhooks, e)),
     );
   } catch (e) {
     return Promise.reject(e);

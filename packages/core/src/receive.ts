@@ -39,7 +39,13 @@ export function handleNowOf<M>(webhooks: GeminiWebhooks<M>): HandleNow<M> {
   return now !== undefined && now.handle === webhooks.handle ? now : webhooks.handle;
 }
 
-function readFailed<M>(webhooks: GeminiWebhooks<M>, e: unknown): ReceiveResult<M> {
+/** The request handed to the pipeline; `node`: its headers are node:http's (read directly, see NODE_HEADERS). */
+export function pipelineRequest(method: string, body: Uint8Array | string, headers: HeadersInput, node: boolean): WebhookRequest {
+  return node ? ({ method, body, headers, [NODE_HEADERS]: true } as WebhookRequest) : { method, body, headers };
+}
+
+/** The answer to a failed body read: an abort (nothing to write, logged at debug), else the error's answer. */
+export function readFailed<M>(webhooks: GeminiWebhooks<M>, e: unknown): ReceiveResult<M> {
   if (e instanceof ClientAbortError) {
     webhooks.logger.debug(`[gemini-webhooks] ${e.message}`);
     return { ...errorResponse("body_timeout", e.message), aborted: true };
@@ -62,11 +68,11 @@ export function receiveNow<M>(webhooks: GeminiWebhooks<M>, incoming: IncomingDel
   const node = incoming.nodeHeaders === true;
   if (isThenable<Uint8Array | string>(body)) {
     return Promise.resolve(body).then(
-      (b) => handle(node ? ({ method, body: b, headers, [NODE_HEADERS]: true } as WebhookRequest) : { method, body: b, headers }),
+      (b) => handle(pipelineRequest(method, b, headers, node)),
       (e: unknown) => readFailed(webhooks, e),
     );
   }
-  return handle(node ? ({ method, body, headers, [NODE_HEADERS]: true } as WebhookRequest) : { method, body, headers });
+  return handle(pipelineRequest(method, body, headers, node));
 }
 
 /** Method check, body read, the whole pipeline; a read failure becomes its answer (logged once). Never throws. */
