@@ -1,4 +1,4 @@
-import { WebhookVerificationError } from "./errors.js";
+import { WebhookVerificationError, type SignatureScheme } from "./errors.js";
 
 const decoder = new TextDecoder();
 
@@ -30,17 +30,24 @@ export function bytesToText(bytes: Uint8Array): string {
   return decoder.decode(bytes);
 }
 
+/** An `invalid_json` error that names the scheme the body was verified with (when there was one). */
+function invalidJson(message: string, scheme: SignatureScheme | undefined): WebhookVerificationError {
+  return scheme === undefined
+    ? new WebhookVerificationError("invalid_json", message)
+    : new WebhookVerificationError("invalid_json", `${message.replace(/\.$/, "")} (verified with ${scheme}).`, { scheme });
+}
+
 /** Parses a verified body into an event envelope: an object with a string `type`. */
-export function parseEnvelope(bytes: Uint8Array): { type: string; data: Record<string, unknown> } & Record<string, unknown> {
+export function parseEnvelope(bytes: Uint8Array, scheme?: SignatureScheme): { type: string; data: Record<string, unknown> } & Record<string, unknown> {
   let value: unknown;
   let text = "";
   try {
     text = bytesToText(bytes);
     value = JSON.parse(text);
   } catch {
-    throw new WebhookVerificationError("invalid_json", "The verified body is not valid JSON.");
+    throw invalidJson("The verified body is not valid JSON.", scheme);
   }
-  return checkEnvelope(value, fewContainers(text));
+  return checkEnvelope(value, fewContainers(text), scheme);
 }
 
 /**
@@ -57,18 +64,18 @@ function fewContainers(text: string): boolean {
 /** Deepest nesting of objects and arrays an event may have: deeper input is refused, never a stack overflow. */
 export const MAX_JSON_DEPTH = 64;
 
-export function tooDeep(): WebhookVerificationError {
-  return new WebhookVerificationError("invalid_json", `The body nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels; a Gemini event never does.`);
+export function tooDeep(scheme?: SignatureScheme): WebhookVerificationError {
+  return invalidJson(`The body nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels; a Gemini event never does.`, scheme);
 }
 
 /** Refuses values nested deeper than MAX_JSON_DEPTH (an iterative walk: no recursion on hostile input). */
-function checkDepth(root: unknown): void {
+function checkDepth(root: unknown, scheme: SignatureScheme | undefined): void {
   const stack: unknown[] = [root];
   const depths: number[] = [0];
   while (stack.length > 0) {
     const v = stack.pop() as Record<string, unknown>;
     const d = depths.pop()!;
-    if (d > MAX_JSON_DEPTH) throw tooDeep();
+    if (d > MAX_JSON_DEPTH) throw tooDeep(scheme);
     if (Array.isArray(v)) {
       for (const x of v) if (x !== null && typeof x === "object") (stack.push(x), depths.push(d + 1));
     } else {
@@ -81,18 +88,18 @@ function checkDepth(root: unknown): void {
 }
 
 /** `shallow`: the caller knows the value cannot nest deeper than MAX_JSON_DEPTH (the depth walk is skipped). */
-export function checkEnvelope(value: unknown, shallow = false): { type: string; data: Record<string, unknown> } & Record<string, unknown> {
+export function checkEnvelope(value: unknown, shallow = false, scheme?: SignatureScheme): { type: string; data: Record<string, unknown> } & Record<string, unknown> {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new WebhookVerificationError("invalid_json", "The verified body is JSON but not an event object.");
+    throw invalidJson("The verified body is JSON but not an event object.", scheme);
   }
   const obj = value as Record<string, unknown>;
   if (typeof obj.type !== "string" || obj.type === "") {
-    throw new WebhookVerificationError("invalid_json", 'The verified body has no string "type": it is not a Gemini event envelope.');
+    throw invalidJson('The verified body has no string "type": it is not a Gemini event envelope.', scheme);
   }
   if (obj.data === undefined) obj.data = {};
   else if (obj.data === null || typeof obj.data !== "object" || Array.isArray(obj.data)) {
-    throw new WebhookVerificationError("invalid_json", 'The verified body\'s "data" is not an object.');
+    throw invalidJson('The verified body\'s "data" is not an object.', scheme);
   }
-  if (!shallow) checkDepth(obj);
+  if (!shallow) checkDepth(obj, scheme);
   return obj as { type: string; data: Record<string, unknown> } & Record<string, unknown>;
 }

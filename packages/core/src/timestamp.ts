@@ -16,7 +16,7 @@ function wholeSeconds(value: string): number {
 export function checkTimestamp(value: string, state: { now: () => number; toleranceSeconds: number }, scheme: "v1" | "v1a" | "jwt"): Date {
   const ts = wholeSeconds(value);
   if (ts < 0) {
-    throw new WebhookVerificationError("invalid_header", "webhook-timestamp must be whole seconds since the epoch (1 to 15 digits).", { scheme });
+    throw new WebhookVerificationError("invalid_header", `webhook-timestamp must be whole seconds since the epoch, 1 to 15 digits (${scheme}).`, { scheme });
   }
   const nowSec = Math.floor(state.now() / 1000);
   const tol = state.toleranceSeconds;

@@ -18,8 +18,13 @@ export interface VerifierState {
   namespace: string;
 }
 
-function missing(name: string): WebhookVerificationError {
-  return new WebhookVerificationError("missing_header", `The ${name} header is missing; Gemini sends webhook-id, webhook-timestamp and webhook-signature with every delivery.`);
+function missing(name: string, scheme?: "v1" | "v1a"): WebhookVerificationError {
+  const tried = scheme === undefined ? "" : ` (${scheme})`;
+  return new WebhookVerificationError(
+    "missing_header",
+    `The ${name} header is missing${tried}; Gemini sends webhook-id, webhook-timestamp and webhook-signature with every delivery.`,
+    scheme === undefined ? undefined : { scheme },
+  );
 }
 
 function visibleAscii(s: string): boolean {
@@ -30,11 +35,11 @@ function visibleAscii(s: string): boolean {
   return true;
 }
 
-function checkId(id: string | undefined): string {
-  if (id === undefined) throw missing("webhook-id");
+function checkId(id: string | undefined, scheme: "v1" | "v1a"): string {
+  if (id === undefined) throw missing("webhook-id", scheme);
   // visible ASCII only: a header is read as latin1 while the signed string is UTF-8, so anything else can never verify
   if (id.length === 0 || id.length > MAX_ID_LENGTH || !visibleAscii(id)) {
-    throw new WebhookVerificationError("invalid_header", `webhook-id must be 1 to ${MAX_ID_LENGTH} visible ASCII characters.`);
+    throw new WebhookVerificationError("invalid_header", `webhook-id must be 1 to ${MAX_ID_LENGTH} visible ASCII characters (${scheme}).`, { scheme });
   }
   return id;
 }
@@ -44,7 +49,7 @@ async function verifyJwtDelivery(token: string, h: WebhookHeaders, body: Uint8Ar
     throw unconfigured("jwt", 'A JWT-signed (dynamic) delivery arrived but this receiver does not accept dynamic webhooks: add jwks: { audience: "…" } to accept it.');
   }
   const r = await state.dynamic.verifyJwt({ token, headers: h, body });
-  const event = checkEnvelope(r.event) as GeminiWebhookEvent;
+  const event = checkEnvelope(r.event, false, "jwt") as GeminiWebhookEvent;
   return {
     event,
     ctx: {
@@ -75,7 +80,7 @@ interface Signed {
 function matchV1(s: Signed, expected: string, i: number): VerifiedDelivery | undefined {
   for (const sig of s.v1) {
     if (timingSafeEqualString(expected, sig)) {
-      const event = parseEnvelope(s.body) as GeminiWebhookEvent;
+      const event = parseEnvelope(s.body, "v1") as GeminiWebhookEvent;
       return { event, ctx: { webhookId: s.id, timestamp: s.timestamp, scheme: "v1", secretIndex: i, rawBody: s.body, idempotencyKey: `${s.state.namespace}:${s.id}` } };
     }
   }
@@ -95,23 +100,25 @@ async function verifyV1From(s: Signed, i: number, pending: Promise<string>): Pro
 
 async function verifyV1a(s: Signed): Promise<VerifiedDelivery> {
   const r = await s.state.dynamic!.verifyV1a({ prefix: s.prefix, body: s.body, signatures: s.v1a });
-  const event = parseEnvelope(s.body) as GeminiWebhookEvent;
+  const event = parseEnvelope(s.body, "v1a") as GeminiWebhookEvent;
   return {
     event,
     ctx: { webhookId: s.id, timestamp: s.timestamp, scheme: "v1a", ...(r.keyId !== undefined ? { keyId: r.keyId } : {}), rawBody: s.body, idempotencyKey: `${s.state.namespace}:${s.id}` },
   };
 }
 
+/** 400 unsupported_signature for a v1 / v1a delivery this receiver is not configured for, naming the option. */
+function notConfigured(v1: boolean): WebhookVerificationError {
+  return v1
+    ? unconfigured("v1", 'A v1 (HMAC) signed delivery arrived but this receiver has no secret: set the secret option to the static webhook\'s "whsec_…" signing secret to accept it.')
+    : unconfigured("v1a", "A v1a (Ed25519) signed delivery arrived but this receiver does not accept dynamic webhooks: add jwks: {} (Google's JWKS is the default) to accept it.");
+}
+
 /** No v1 signature matched (or none was tried): v1a, else the error that says what was tried. */
 function afterV1(s: Signed, triedV1: boolean): Promise<VerifiedDelivery> | never {
   const { state } = s;
   if (s.v1a.length > 0 && state.dynamic) return verifyV1a(s);
-  if (!triedV1) {
-    if (s.v1.length > 0) {
-      throw unconfigured("v1", 'A v1 (HMAC) signed delivery arrived but this receiver has no secret: set the secret option to the static webhook\'s "whsec_…" signing secret to accept it.');
-    }
-    throw unconfigured("v1a", "A v1a (Ed25519) signed delivery arrived but this receiver does not accept dynamic webhooks: add jwks: {} (Google's JWKS is the default) to accept it.");
-  }
+  if (!triedV1) throw notConfigured(s.v1.length > 0);
   const n = state.secrets.length;
   throw new WebhookVerificationError(
     "signature_mismatch",
@@ -130,13 +137,16 @@ export function verifyDelivery(h: WebhookHeaders, body: Uint8Array, state: Verif
   const parsed = parseSignatureHeader(h.signature);
   if (parsed.kind === "jwt") return verifyJwtDelivery(parsed.token, h, body, state);
 
-  const id = checkId(h.id);
-  if (h.timestamp === undefined) throw missing("webhook-timestamp");
-  const firstScheme = parsed.v1.length > 0 && state.secrets.length > 0 ? "v1" : parsed.v1a.length > 0 ? "v1a" : "v1";
+  const useV1 = parsed.v1.length > 0 && state.secrets.length > 0;
+  const firstScheme = useV1 ? "v1" : parsed.v1a.length > 0 ? "v1a" : "v1";
+  // a scheme this receiver does not take is said before any other check (as for a JWT): the answer names the option to add
+  if (!useV1 && !(parsed.v1a.length > 0 && state.dynamic)) throw notConfigured(parsed.v1.length > 0);
+  const id = checkId(h.id, firstScheme);
+  if (h.timestamp === undefined) throw missing("webhook-timestamp", firstScheme);
   const timestamp = checkTimestamp(h.timestamp, state, firstScheme);
   const s: Signed = { id, timestamp, prefix: `${id}.${h.timestamp}.`, body, v1: parsed.v1, v1a: parsed.v1a, state };
 
-  if (parsed.v1.length > 0 && state.secrets.length > 0) {
+  if (useV1) {
     for (let i = 0; i < state.secrets.length; i++) {
       const signed = state.secrets[i]!.sign(s.prefix, body);
       if (typeof signed !== "string") return verifyV1From(s, i, signed);

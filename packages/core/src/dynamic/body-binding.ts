@@ -32,7 +32,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** Deep equality of JSON values, object key order ignored. */
 export function jsonEqual(a: unknown, b: unknown, depth = 0): boolean {
   if (a === b) return true;
-  if (depth > MAX_JSON_DEPTH) throw tooDeep();
+  if (depth > MAX_JSON_DEPTH) throw tooDeep("jwt");
   if (Array.isArray(a)) {
     return Array.isArray(b) && a.length === b.length && a.every((v, i) => jsonEqual(v, b[i], depth + 1));
   }
