@@ -18,7 +18,8 @@ export const fixtures: { readonly [T in GeminiEventType]: GeminiEventOf<T> } = {
 
 /** A fresh copy of the fixture for `type`, with `data` fields overridden. */
 export function fixture<T extends GeminiEventType>(type: T, data: Partial<GeminiEventOf<T>["data"]> = {}, extra: Record<string, unknown> = {}): GeminiEventOf<T> {
-  const base = fixtures[type] as GeminiEventOf<T>;
+  const base = (Object.prototype.hasOwnProperty.call(fixtures, type) ? fixtures[type] : undefined) as GeminiEventOf<T> | undefined;
+  if (!base) throw new TypeError(`no fixture for event type ${JSON.stringify(type)}: there is one for each of ${Object.keys(fixtures).join(", ")}`);
   return { ...structuredClone(base), ...extra, data: { ...structuredClone(base.data), ...data } } as GeminiEventOf<T>;
 }
 

@@ -16,6 +16,7 @@ Commands:
   sign <event-type>      print a ready-to-paste curl command with a signed event
   secret                 print a fresh whsec_ signing secret
   dead-letters           list, replay or delete failed deliveries kept in Redis
+  replay <id>… | --all   re-deliver failed deliveries kept in Redis (= dead-letters replay)
   doctor --url URL       check the webhooks registered with Gemini against your app (needs GEMINI_API_KEY)
 
 Run "gemini-webhooks <command> --help" for a command's options.
@@ -137,6 +138,15 @@ Options:
 
 Needs @gemini-webhooks/redis and a Redis client (ioredis or redis) installed next to this package.
 Exits 0 when every replay was delivered, 1 when one was not (its entry is kept) or Redis is unreachable.
+`,
+  replay: `Usage: gemini-webhooks replay <id>… | --all --redis-url URL [--url URL] [--secret whsec_…] [options]
+
+Shorthand for "gemini-webhooks dead-letters replay": delivers each failed delivery that redisDeadLetters()
+keeps in Redis to your app again, signed (v1, --secret) under its ORIGINAL webhook-id, so your app's dedupe
+applies (one that succeeded meanwhile answers "duplicate"). The entry is deleted on a 2xx answer and kept
+otherwise. An <id> is the entry's id (as "gemini-webhooks dead-letters list" prints it) or its webhook-id.
+Options: those of "gemini-webhooks dead-letters --help" (--redis-url, --prefix, --limit, --url, --secret,
+--max-attempts, --base-delay, --timeout, --json).
 `,
   doctor: `Usage: gemini-webhooks doctor --url URL [--app MODULE] [--export NAME] [--json]
 

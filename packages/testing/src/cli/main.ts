@@ -31,13 +31,13 @@ export async function runCli(argv: string[], io: CliIO, stop?: Promise<unknown>)
     switch (command) {
       case undefined:
         io.stderr.write(HELP.main!);
-        throw new CliError("missing command (trigger, listen, sign, secret or doctor)");
+        throw new CliError("missing command (trigger, listen, sign, secret, dead-letters, replay or doctor)");
       case "-h":
       case "--help":
         return help("main")();
       case "help": {
         const topic = rest[0];
-        if (topic !== undefined && !(topic in HELP && topic !== "main")) throw new CliError(`no help for "${topic}": commands are trigger, listen, sign, secret, doctor`);
+        if (topic !== undefined && !(topic in HELP && topic !== "main")) throw new CliError(`no help for "${topic}": commands are trigger, listen, sign, secret, dead-letters, replay, doctor`);
         return help(topic ?? "main")();
       }
       case "-v":
@@ -54,6 +54,9 @@ export async function runCli(argv: string[], io: CliIO, stop?: Promise<unknown>)
         return secret(rest, io, help("secret"));
       case "dead-letters":
         return await deadLetters(rest, io, help("dead-letters"));
+      case "replay":
+        // shorthand for "dead-letters replay": re-deliver failed deliveries kept in Redis to the app
+        return await deadLetters(["replay", ...rest], io, help("replay"));
       case "doctor": {
         // The logic lives in @gemini-webhooks/genai (with @google/genai): loaded only for this command.
         const genai = await import("@gemini-webhooks/genai").catch(() => {
@@ -62,7 +65,7 @@ export async function runCli(argv: string[], io: CliIO, stop?: Promise<unknown>)
         return await genai.doctorCli(rest, io, help("doctor"));
       }
       default:
-        throw new CliError(`unknown command "${command}": use trigger, listen, sign, secret, dead-letters or doctor (gemini-webhooks --help)`);
+        throw new CliError(`unknown command "${command}": use trigger, listen, sign, secret, dead-letters, replay or doctor (gemini-webhooks --help)`);
     }
   } catch (e) {
     const c = colorsFor(io.stderr, io.env);
