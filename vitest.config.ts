@@ -2,7 +2,20 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 const src = (name: string, file: string) => fileURLToPath(new URL(`./packages/${name}/src/${file}.ts`, import.meta.url));
-const nest12 = (name: string) => fileURLToPath(new URL(`./test/nest12/node_modules/@nestjs/${name}`, import.meta.url));
+const nestAt = (major: number, name: string) => fileURLToPath(new URL(`./test/nest${major}/node_modules/@nestjs/${name}`, import.meta.url));
+// The NestJS suite again on another major (test/ itself depends on 11): @nestjs/* resolve to test/nest<major>'s.
+// The CommonJS and example tests load Nest through Node's own resolution, so they stay on 11 only.
+const nestProject = (major: number) => ({
+  extends: true as const,
+  resolve: {
+    alias: Object.fromEntries(["common", "core", "platform-express", "platform-fastify"].map((n) => [`@nestjs/${n}`, nestAt(major, n)])),
+  },
+  test: {
+    name: `nest${major}`,
+    include: ["test/nestjs/guard.test.ts", "test/nestjs/module.test.ts", "test/nestjs/version.test.ts"],
+    provide: { nestMajor: major },
+  },
+});
 
 export default defineConfig({
   resolve: {
@@ -24,19 +37,9 @@ export default defineConfig({
     pool: "forks",
     projects: [
       { extends: true, test: { name: "main", include: ["test/**/*.test.ts", "packages/*/test/**/*.test.ts"], provide: { nestMajor: 11 } } },
-      {
-        // The NestJS suite again on NestJS 12 (test/ itself depends on 11): @nestjs/* resolve to test/nest12's.
-        // The CommonJS and example tests load Nest through Node's own resolution, so they stay on 11 only.
-        extends: true,
-        resolve: {
-          alias: Object.fromEntries(["common", "core", "platform-express", "platform-fastify"].map((n) => [`@nestjs/${n}`, nest12(n)])),
-        },
-        test: {
-          name: "nest12",
-          include: ["test/nestjs/guard.test.ts", "test/nestjs/module.test.ts", "test/nestjs/version.test.ts"],
-          provide: { nestMajor: 12 },
-        },
-      },
+      // DESIGN: each framework peer range is tested at its oldest supported major and its newest.
+      nestProject(10),
+      nestProject(12),
     ],
   },
 });

@@ -4,7 +4,7 @@ import core from "@nestjs/core/package.json" with { type: "json" };
 import platformExpress from "@nestjs/platform-express/package.json" with { type: "json" };
 import platformFastify from "@nestjs/platform-fastify/package.json" with { type: "json" };
 
-// The NestJS suite runs once per supported major (vitest projects "main" and "nest12"): this proves which
+// The NestJS suite runs once per supported major (vitest projects "nest10", "main" (11) and "nest12"): this proves which
 // major each run loaded, so a broken alias cannot quietly test 11 twice.
 it("loads the NestJS major its project names", () => {
   const major = (v: string) => Number(v.split(".")[0]);
