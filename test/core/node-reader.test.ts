@@ -1,7 +1,7 @@
 import { PassThrough } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { readNodeBody } from "@gemini-webhooks/core/node";
-import { WebhookVerificationError } from "@gemini-webhooks/core";
+import { readNodeBody, sendNode } from "@gemini-webhooks/core/node";
+import { createGeminiWebhooks, WebhookVerificationError } from "@gemini-webhooks/core";
 
 /** A request stream as node:http hands it over (headers, then the body as it arrives). */
 function stream(headers: Record<string, string> = {}) {
@@ -114,5 +114,39 @@ describe("readNodeBody: read deadlines, limit, aborts", () => {
     s.write("part");
     s.destroy();
     expect(await r).toBe("ClientAbortError");
+  });
+});
+
+describe("sendNode: the answer's JSON text", () => {
+  /** What sendNode writes: status, headers and the body text, on a stand-in response. */
+  function written(body: unknown) {
+    const headers: Record<string, string> = {};
+    let text: string | undefined;
+    const res = { statusCode: 0, setHeader: (n: string, v: string) => void (headers[n] = v), end: (b: string) => void (text = b) };
+    sendNode(res, { status: 200, headers: { "content-type": "application/json; charset=utf-8" }, body } as never);
+    return { status: res.statusCode, headers, text };
+  }
+
+  it("a 200 answer's { status } is written as JSON.stringify would", () => {
+    for (const status of ["received", "duplicate", "ignored"]) {
+      expect(written({ status }).text).toBe(JSON.stringify({ status }));
+    }
+  });
+
+  it("a body with more than { status }, or another status, is JSON.stringify's text (nothing dropped)", () => {
+    expect(JSON.parse(written({ status: "received", extra: 1 }).text!)).toEqual({ status: "received", extra: 1 });
+    expect(written({ extra: 1, status: "received" }).text).toBe('{"extra":1,"status":"received"}');
+    expect(written({ status: "toString" }).text).toBe('{"status":"toString"}');
+    expect(written({ status: "queued" }).text).toBe('{"status":"queued"}');
+    expect(written({ error: { code: "x", message: "y" } }).text).toBe('{"error":{"code":"x","message":"y"}}');
+    const inherited = Object.assign(Object.create({ note: "from the prototype" }), { status: "received" });
+    expect(written(inherited).text).toBe(JSON.stringify(inherited));
+  });
+
+  it("an error answer from the pipeline keeps its code and message", async () => {
+    const wh = createGeminiWebhooks({ secret: `whsec_${Buffer.alloc(32, 1).toString("base64")}`, idempotency: false });
+    const result = await wh.handle({ method: "POST", body: "{}", headers: {} });
+    expect(written(result.body).text).toBe(JSON.stringify(result.body));
+    expect(JSON.parse(written(result.body).text!).error.code).toBe("missing_header");
   });
 });

@@ -3,7 +3,7 @@
  * IncomingDelivery from its request, calls receive(), and writes the result: nothing else.
  */
 export { receive, closesConnection, type IncomingDelivery, type ReceiveResult } from "./receive.js";
-export { toResponse, errorResponse, errorResult } from "./answers.js";
+export { toResponse, errorResponse, errorResult, bodyText } from "./answers.js";
 export { bodyTooLarge, bodyTimeout, bodyAlreadyParsed, ClientAbortError, type Framework } from "./messages.js";
 export { readLimited, concatChunks } from "./read-limited.js";
 export { resolveWebhooks, isGeminiWebhooks } from "./create.js";

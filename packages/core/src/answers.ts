@@ -24,7 +24,27 @@ export function errorResponse(code: WebhookErrorCode, message: string): HandleRe
   return errorResult(new WebhookVerificationError(code, message));
 }
 
+function okText(status: unknown): string | undefined {
+  if (status === "received") return '{"status":"received"}';
+  if (status === "duplicate") return '{"status":"duplicate"}';
+  if (status === "ignored") return '{"status":"ignored"}';
+  return undefined;
+}
+
+/** The JSON text of an answer's body: a 200 answer's `{ status }` without JSON.stringify (it is on every delivery's path). */
+export function bodyText(body: unknown): string {
+  if (typeof body === "object" && body !== null) {
+    const text = okText((body as { status?: unknown }).status);
+    if (text !== undefined) {
+      let only = true;
+      for (const key in body) if (key !== "status") only = false;
+      if (only) return text;
+    }
+  }
+  return JSON.stringify(body);
+}
+
 /** A web-standard Response for a result. */
 export function toResponse(result: HandleResult<any>): Response {
-  return new Response(JSON.stringify(result.body), { status: result.status, headers: result.headers });
+  return new Response(bodyText(result.body), { status: result.status, headers: result.headers });
 }

@@ -28,17 +28,20 @@ export interface ClaimDeps {
   now: () => number;
 }
 
+function settleFailed(reporter: ClaimDeps["reporter"], verified: VerifiedDelivery<any>, e: unknown): void {
+  reporter.report(e, { stage: "complete", webhookId: verified.ctx.webhookId, event: verified.event as AnyGeminiEvent });
+}
+
 function settleStore(deps: ClaimDeps, how: "complete" | "release", verified: VerifiedDelivery<any>, held: boolean): void | Promise<void> {
   const { store, reporter } = deps;
   const key = verified.ctx.idempotencyKey;
   if (held) deps.leases.drop(key);
   if (!store) return;
-  const failed = (e: unknown) => reporter.report(e, { stage: "complete", webhookId: verified.ctx.webhookId, event: verified.event as AnyGeminiEvent });
   try {
-    const r = store[how](key);
-    if (isThenable<void>(r)) return (r as Promise<void>).then(undefined, failed);
+    const r = how === "complete" ? store.complete(key) : store.release(key);
+    if (isThenable<void>(r)) return (r as Promise<void>).then(undefined, (e: unknown) => settleFailed(reporter, verified, e));
   } catch (e) {
-    failed(e);
+    settleFailed(reporter, verified, e);
   }
 }
 

@@ -102,7 +102,7 @@ export function createGeminiWebhooks<M = UserMetadata>(options: GeminiWebhooksOp
 
   const instance: GeminiWebhooks<M> & { [BRAND]: true; [HANDLE_NOW]: typeof pipeline.handleNow & { handle: unknown } } = {
     [BRAND]: true,
-    [HANDLE_NOW]: Object.assign((request: WebhookRequest) => pipeline.handleNow(request), { handle: pipeline.handle }),
+    [HANDLE_NOW]: Object.assign((request: WebhookRequest, nodeHeaders?: boolean) => pipeline.handleNow(request, nodeHeaders), { handle: pipeline.handle }),
     verify: pipeline.verifyEvent,
     verifyDelivery: pipeline.verifyRequest,
     begin: (request) => pipeline.begin(request),

@@ -3,6 +3,8 @@ import { GeminiWebhooksConfigError } from "./errors.js";
 import type { Observation } from "./hooks.js";
 import type { HandlerMap, WebhookContext, WebhookHandler } from "./types.js";
 
+const NONE: readonly WebhookHandler<any>[] = Object.freeze([]);
+
 /** Handlers per event type, `"*"` for all. Several handlers per type run concurrently; all must settle. */
 export class Dispatcher {
   private readonly handlers = new Map<string, WebhookHandler<any>[]>();
@@ -20,22 +22,22 @@ export class Dispatcher {
   add(type: string, handler: WebhookHandler<any>): () => void {
     if (typeof type !== "string" || type === "") throw new GeminiWebhooksConfigError("on", "on(type, handler): type must be an event type such as \"batch.succeeded\", or \"*\".");
     if (typeof handler !== "function") throw new GeminiWebhooksConfigError("on", `on("${type}", …): the handler must be a function.`);
-    const list = this.handlers.get(type) ?? [];
-    list.push(handler);
-    this.handlers.set(type, list);
+    // the lists are never changed in place (a new one on every add and remove), so handlersFor can hand
+    // out the list itself: a handler that removes itself while the list is being run changes nothing there
+    this.handlers.set(type, [...(this.handlers.get(type) ?? []), handler]);
     return () => {
       const l = this.handlers.get(type);
       const i = l ? l.indexOf(handler) : -1;
-      if (l && i >= 0) l.splice(i, 1);
+      if (l && i >= 0) this.handlers.set(type, l.slice(0, i).concat(l.slice(i + 1)));
     };
   }
 
-  /** The handlers an event of `type` reaches: its own, then the `"*"` ones. */
-  handlersFor(type: string): WebhookHandler<any>[] {
+  /** The handlers an event of `type` reaches: its own, then the `"*"` ones (a list never changed afterwards: read it, do not change it). */
+  handlersFor(type: string): readonly WebhookHandler<any>[] {
     const own = this.handlers.get(type);
     const all = this.handlers.get("*");
-    if (!own || own.length === 0) return all ? all.slice() : [];
-    if (!all || all.length === 0) return own.slice();
+    if (!own || own.length === 0) return all ?? NONE;
+    if (!all || all.length === 0) return own;
     return own.concat(all);
   }
 

@@ -3,9 +3,10 @@
  * timeout, parser detection, aborts) and write a ServerResponse. The Node adapters (Express, Koa, Next
  * Pages, NestJS, Fastify, the CLI) use it. Types only from node:http: nothing is imported at run time.
  */
-import { closesConnection, handleNowOf, pipelineRequest, readFailed, receiveNow, type ReceiveResult } from "./receive.js";
+import { closesConnection, handleNowOf, readFailed, receiveNow, type ReceiveResult } from "./receive.js";
 import { isThenable, type MaybePromise } from "./maybe.js";
 import { concatChunks } from "./read-limited.js";
+import { bodyText } from "./answers.js";
 import type { GeminiWebhooks } from "./create.js";
 import { bodyAlreadyParsed, bodyTimeout, bodyTooLarge, ClientAbortError, type Framework } from "./messages.js";
 
@@ -72,7 +73,8 @@ export function readNodeBody(req: NodeBodyStream, options: NodeReadOptions): Pro
         reject(bodyTimeout(options.timeoutMs));
       }, options.timeoutMs);
     };
-    queueMicrotask(arm);
+    // (a reaction on a settled promise: queueMicrotask would also make an AsyncResource and a bound function per read)
+    void SETTLED.then(arm);
     const onData = (chunk: Uint8Array | string) => {
       if (settled) return;
       const c = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
@@ -103,6 +105,7 @@ export function readNodeBody(req: NodeBodyStream, options: NodeReadOptions): Pro
 }
 
 const encoder = new TextEncoder();
+const SETTLED = Promise.resolve();
 
 /** Writes a result (status, headers, JSON); nothing when the client is gone or an answer was already sent. */
 export interface NodeResponse {
@@ -124,7 +127,7 @@ export function sendNode(res: NodeResponse, result: ReceiveResult<any>): void {
   res.statusCode = result.status;
   for (const name in result.headers) res.setHeader(name, result.headers[name]!);
   if (closesConnection(result)) res.setHeader("connection", "close");
-  res.end(JSON.stringify(result.body));
+  res.end(bodyText(result.body));
 }
 
 /**
@@ -144,34 +147,29 @@ export function receiveNode<M>(
 ): Promise<ReceiveResult<M>> {
   const method = req.method;
   const headers = req.headers;
-  /** The result, written to `res` when there is one; a promise only when a step went asynchronous. */
-  const answer = (result: MaybePromise<ReceiveResult<M>>): MaybePromise<ReceiveResult<M>> => {
-    if (!res) return result;
-    const before = options.beforeSend;
-    if (isThenable<ReceiveResult<M>>(result)) {
-      return Promise.resolve(result).then((r) => {
-        before?.(r);
-        sendNode(res, r);
-        return r;
-      });
-    }
-    before?.(result);
-    sendNode(res, result);
-    return result;
-  };
+  const before = options.beforeSend;
   try {
     const raw = options.raw;
-    if (raw !== undefined || (method !== undefined && method.toUpperCase() !== "POST")) {
-      return Promise.resolve(answer(receiveNow(webhooks, { method, headers, body: () => raw!, nodeHeaders: true })));
+    if (raw !== undefined || (method !== undefined && method !== "POST" && method.toUpperCase() !== "POST")) {
+      return Promise.resolve(answerNode(res, before, receiveNow(webhooks, { method, headers, body: () => raw!, nodeHeaders: true })));
     }
     // the body arrives after this call: one reaction runs the whole pipeline on it (and writes the answer)
     const handle = handleNowOf(webhooks);
     return readNodeBody(req, { limit: webhooks.maxBodyBytes, timeoutMs: webhooks.readTimeoutMs, framework: options.framework }).then(
-      (body) => answer(handle(pipelineRequest("POST", body, headers, true))),
+      (body) => answerNode(res, before, handle({ method: "POST", body, headers }, true)),
       // 413, 408, 500 configuration, or an abort (nothing written)
-      (e: unknown) => answer(readFailed(webhooks, e)),
+      (e: unknown) => answerNode(res, before, readFailed(webhooks, e)),
     );
   } catch (e) {
     return Promise.reject(e);
   }
+}
+
+/** The result, written to `res` when there is one (after `before`); a promise only when a step went asynchronous. */
+function answerNode<M>(res: NodeResponse | undefined, before: ((result: ReceiveResult<M>) => void) | undefined, result: MaybePromise<ReceiveResult<M>>): MaybePromise<ReceiveResult<M>> {
+  if (!res) return result;
+  if (isThenable<ReceiveResult<M>>(result)) return Promise.resolve(result).then((r) => answerNode(res, before, r));
+  before?.(result);
+  sendNode(res, result);
+  return result;
 }

@@ -4,7 +4,7 @@ import { Claim, claimedDelivery, type ClaimDeps, type ClaimedDelivery } from "./
 import type { Dispatcher } from "./dispatcher.js";
 import { WebhookVerificationError } from "./errors.js";
 import type { AnyGeminiEvent, GeminiWebhookEvent, UserMetadata } from "./events.js";
-import { NODE_HEADERS, readWebhookHeaders } from "./headers.js";
+import { readWebhookHeaders } from "./headers.js";
 import type { Observation } from "./hooks.js";
 import { isThenable, type MaybePromise } from "./maybe.js";
 import type { ResolvedOptions } from "./options.js";
@@ -53,8 +53,11 @@ export function createPipeline<M>(deps: PipelineDeps) {
     return verified;
   }
 
-  /** The checks and the verification: a value, a throw, or (JWT, v1a, Web Crypto) a promise. */
-  function verifyNow(request: WebhookRequest): MaybePromise<VerifiedDelivery<M>> {
+  /**
+   * The checks and the verification: a value, a throw, or (JWT, v1a, Web Crypto) a promise. `nodeHeaders`:
+   * the headers are node:http's (names lower-cased, repeats joined), so the three are read directly.
+   */
+  function verifyNow(request: WebhookRequest, nodeHeaders = false): MaybePromise<VerifiedDelivery<M>> {
     if (request === null || typeof request !== "object") {
       throw new WebhookVerificationError("configuration", "verify/handle take { body, headers }.");
     }
@@ -62,7 +65,7 @@ export function createPipeline<M>(deps: PipelineDeps) {
     if (bytes.length > options.maxBodyBytes) {
       throw new WebhookVerificationError("body_too_large", `The body is ${bytes.length} bytes, over maxBodyBytes (${options.maxBodyBytes}).`);
     }
-    const headers = readWebhookHeaders(request.headers ?? {}, (request as { [NODE_HEADERS]?: boolean })[NODE_HEADERS] === true);
+    const headers = readWebhookHeaders(request.headers ?? {}, nodeHeaders);
     return verifyDelivery(headers, bytes, verifier) as MaybePromise<VerifiedDelivery<M>>;
   }
 
@@ -131,14 +134,14 @@ export function createPipeline<M>(deps: PipelineDeps) {
   }
 
   /** verify → claim, as a value whenever every step was synchronous. Never throws. */
-  function start(request: WebhookRequest, obs: Observation): MaybePromise<Claimed<M>> {
+  function start(request: WebhookRequest, obs: Observation, nodeHeaders = false): MaybePromise<Claimed<M>> {
     const method = request?.method;
-    if (method !== undefined && method.toUpperCase() !== "POST") {
+    if (method !== undefined && method !== "POST" && method.toUpperCase() !== "POST") {
       return { answer: reject(new WebhookVerificationError("method_not_allowed", `${method} is not allowed here; Gemini delivers webhooks with POST.`), obs) };
     }
     let verified: MaybePromise<VerifiedDelivery<M>>;
     try {
-      verified = verifyNow(request);
+      verified = verifyNow(request, nodeHeaders);
       if (!isThenable(verified)) verified = keyed(verified);
     } catch (e) {
       return { answer: reject(e, obs) };
@@ -211,9 +214,9 @@ export function createPipeline<M>(deps: PipelineDeps) {
   }
 
   /** start → run, as a value whenever every step was synchronous (adapters use it; handle() wraps it). */
-  function handleNow(request: WebhookRequest): MaybePromise<HandleResult<M>> {
+  function handleNow(request: WebhookRequest, nodeHeaders = false): MaybePromise<HandleResult<M>> {
     const obs = deps.observe();
-    const c = start(request, obs);
+    const c = start(request, obs, nodeHeaders);
     if (isThenable<Claimed<M>>(c)) return (c as Promise<Claimed<M>>).then((x) => x.answer ?? run(x.claim, obs));
     return c.answer ?? run(c.claim, obs);
   }

@@ -1,7 +1,7 @@
 import { errorResponse } from "./answers.js";
 import type { GeminiWebhooks } from "./create.js";
 import type { UserMetadata } from "./events.js";
-import { NODE_HEADERS, type HeadersInput } from "./headers.js";
+import type { HeadersInput } from "./headers.js";
 import { ClientAbortError } from "./messages.js";
 import { isThenable, type MaybePromise } from "./maybe.js";
 import type { HandleResult, WebhookRequest } from "./types.js";
@@ -31,17 +31,13 @@ export type ReceiveResult<M = UserMetadata> = HandleResult<M> & { aborted?: true
  */
 export const HANDLE_NOW = Symbol.for("gemini-webhooks.handleNow");
 
-type HandleNow<M> = (request: WebhookRequest) => MaybePromise<HandleResult<M>>;
+/** `nodeHeaders`: the request's headers are node:http's (names lower-cased, repeats joined): read directly. */
+type HandleNow<M> = (request: WebhookRequest, nodeHeaders?: boolean) => MaybePromise<HandleResult<M>>;
 
 export function handleNowOf<M>(webhooks: GeminiWebhooks<M>): HandleNow<M> {
   // only while `handle` is still the instance's own: a wrapper that replaced it ({ ...webhooks, handle }) is respected
   const now = (webhooks as unknown as Record<symbol, (HandleNow<M> & { handle?: unknown }) | undefined>)[HANDLE_NOW];
   return now !== undefined && now.handle === webhooks.handle ? now : webhooks.handle;
-}
-
-/** The request handed to the pipeline; `node`: its headers are node:http's (read directly, see NODE_HEADERS). */
-export function pipelineRequest(method: string, body: Uint8Array | string, headers: HeadersInput, node: boolean): WebhookRequest {
-  return node ? ({ method, body, headers, [NODE_HEADERS]: true } as WebhookRequest) : { method, body, headers };
 }
 
 /** The answer to a failed body read: an abort (nothing to write, logged at debug), else the error's answer. */
@@ -58,7 +54,7 @@ export function receiveNow<M>(webhooks: GeminiWebhooks<M>, incoming: IncomingDel
   const handle = handleNowOf(webhooks);
   const method = incoming.method ?? "POST";
   const headers = incoming.headers;
-  if (method.toUpperCase() !== "POST") return handle({ method, body: "", headers });
+  if (method !== "POST" && method.toUpperCase() !== "POST") return handle({ method, body: "", headers });
   let body: Uint8Array | string | Promise<Uint8Array | string>;
   try {
     body = incoming.body();
@@ -68,11 +64,11 @@ export function receiveNow<M>(webhooks: GeminiWebhooks<M>, incoming: IncomingDel
   const node = incoming.nodeHeaders === true;
   if (isThenable<Uint8Array | string>(body)) {
     return Promise.resolve(body).then(
-      (b) => handle(pipelineRequest(method, b, headers, node)),
+      (b) => handle({ method, body: b, headers }, node),
       (e: unknown) => readFailed(webhooks, e),
     );
   }
-  return handle(pipelineRequest(method, body, headers, node));
+  return handle({ method, body, headers }, node);
 }
 
 /** Method check, body read, the whole pipeline; a read failure becomes its answer (logged once). Never throws. */

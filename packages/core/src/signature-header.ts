@@ -17,7 +17,10 @@ export function parseSignatureHeader(value: string): ParsedSignatureHeader {
   if (value.length > MAX_SIGNATURE_HEADER) {
     throw new WebhookVerificationError("invalid_header", `webhook-signature is ${value.length} bytes, over the ${MAX_SIGNATURE_HEADER}-byte limit.`);
   }
-  const trimmed = value.trim();
+  // trim() only when an end is not visible ASCII (a copy of the header on every delivery otherwise)
+  const last = value.charCodeAt(value.length - 1);
+  const first = value.charCodeAt(0);
+  const trimmed = first > 0x20 && first < 0x7f && last > 0x20 && last < 0x7f ? value : value.trim();
   // the usual header, one "v1,<base64>" entry: the same result as the loop below, without the split
   if (trimmed.startsWith("v1,") && !trimmed.includes(" ")) return { kind: "standard", v1: [trimmed.slice(3)], v1a: [] };
   if (!trimmed.includes(",") && JWT_SHAPE.test(trimmed)) return { kind: "jwt", token: trimmed };

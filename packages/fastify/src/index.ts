@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from "fastify";
-import { closesConnection, resolveWebhooks } from "@gemini-webhooks/core/adapter";
+import { bodyText, closesConnection, resolveWebhooks } from "@gemini-webhooks/core/adapter";
 import { receiveNode } from "@gemini-webhooks/core/node";
 import type { AnyGeminiEvent, GeminiWebhooks, GeminiWebhooksOptions, UserMetadata } from "@gemini-webhooks/core";
 
@@ -36,7 +36,7 @@ export const geminiWebhooks: FastifyPluginAsync<GeminiFastifyOptions> = async (f
     if (result.event) request.geminiEvent = result.event;
     reply.code(result.status).headers(result.headers);
     if (closesConnection(result)) reply.header("connection", "close");
-    return reply.send(JSON.stringify(result.body));
+    return reply.send(bodyText(result.body));
   });
 };
 

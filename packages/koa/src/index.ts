@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { closesConnection, resolveWebhooks } from "@gemini-webhooks/core/adapter";
+import { bodyText, closesConnection, resolveWebhooks } from "@gemini-webhooks/core/adapter";
 import { receiveNode } from "@gemini-webhooks/core/node";
 import type { AnyGeminiEvent, GeminiWebhooks, GeminiWebhooksOptions, UserMetadata } from "@gemini-webhooks/core";
 
@@ -83,7 +83,7 @@ export function geminiWebhooks<M = UserMetadata>(optionsOrInstance: GeminiWebhoo
     if (result.event) ctx.state.geminiEvent = result.event;
     ctx.set(closesConnection(result) ? { ...result.headers, connection: "close" } : result.headers);
     ctx.status = result.status;
-    ctx.body = JSON.stringify(result.body);
+    ctx.body = bodyText(result.body);
     const status = (result.body as { status?: string }).status;
     if (status === "received" || status === "ignored") await next();
   };

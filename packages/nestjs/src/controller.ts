@@ -1,6 +1,6 @@
 import { All, Controller, Inject, Req, Res, type Type } from "@nestjs/common";
 import { HttpAdapterHost } from "@nestjs/core";
-import { receive } from "@gemini-webhooks/core/adapter";
+import { bodyText, receive } from "@gemini-webhooks/core/adapter";
 import type { GeminiWebhooks } from "@gemini-webhooks/core";
 import { rawBodyOf, type NestRequestLike } from "./raw-body.js";
 import { GEMINI_WEBHOOKS } from "./tokens.js";
@@ -22,7 +22,7 @@ export function createWebhookController(path: string, decorators: ReadonlyArray<
       const result = await receive(this.webhooks, { method: req.method, headers: req.headers, body: () => rawBodyOf(req, this.webhooks) });
       const adapter = this.adapterHost.httpAdapter;
       for (const [name, value] of Object.entries(result.headers)) adapter.setHeader(res, name, value);
-      adapter.reply(res, JSON.stringify(result.body), result.status);
+      adapter.reply(res, bodyText(result.body), result.status);
     }
   }
   for (const decorate of decorators) decorate(GeminiWebhooksController);

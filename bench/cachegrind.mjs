@@ -1,0 +1,155 @@
+// What each node:http request path costs in instructions and cache misses, counted by valgrind's cachegrind
+// (a simulated CPU: the counts do not depend on what else the host runs, so a change of a fraction of a µs
+// shows in one run). The apps are bench/http.mjs's (bench/lib/apps.mjs), driven without sockets
+// (bench/lib/socketless.mjs), one request at a time. Each kind runs twice under cachegrind, with N1 and N2
+// measured requests after the same warm-up and the same signing; (run N2 − run N1) ÷ (N2 − N1) is the cost
+// of one request, start-up, warm-up and signing cancelled out.
+//   node bench/cachegrind.mjs        (after `pnpm build`; needs valgrind: apt-get install -y valgrind)
+// Env: CG_KINDS (default node-bare,node-inline,node-receive), CG_EXTRA (more kinds, e.g. an ablation),
+// CG_BASELINE (other builds' packages/ dirs, comma-separated: their node-receive as more rows), CG_THRASH_KB (cold caches: a
+// walk over a buffer of that size before each request; default 0 = warm; the walk costs every kind the same,
+// so it cancels in "added"), CG_N (N1,N2: default 1000,3000), CG_WARM (requests before the measured ones,
+// default 6000), CG_JOBS (valgrind runs at a time, default 2), CG_TOP (list the functions where ours and inline
+// differ most), CG_OUT_DIR (keep the runs there), CG_REUSE=1 (analyse the runs in CG_OUT_DIR again).
+// The simulated caches are the machine's L1s (32 KB I, 32 KB D) and, as "LL", a 1 MB L2; the cost estimate
+// weighs a first-level miss 10 instructions and an L2 miss 40 (what an L3 hit costs on this EPYC).
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { benchApps } from "./lib/apps.mjs";
+import { fmtNum, printTable, requireBuilt } from "./lib/common.mjs";
+import { socketlessRequests } from "./lib/socketless.mjs";
+
+// V8 on one thread (no compiler or GC threads, whose work would land in one run and not the other), no memory
+// reducer (a timer-driven GC: valgrind's slowness would set it off), an old space large enough that no mark-compact
+// falls in a run (whether one does decides a run's figure; scavenges, which every request pays for, still run); fixed hash and random
+// seeds
+const NODE_FLAGS = (process.env.CG_NODE_FLAGS ?? "--single-threaded --no-memory-reducer --initial-old-space-size=1024 --hash-seed=1 --random-seed=1").split(" ").filter(Boolean);
+// cachegrind's events, in cg_annotate's order
+const EVENTS = ["Ir", "I1mr", "ILmr", "D1mr", "DLmr", "D1mw", "DLmw"];
+// The garbage collector's and the optimizing compiler's functions: when they run depends on the heap and on
+// tiering more than on the request, and a run of 2,000 requests catches a mark-compact or not, so they are
+// counted apart ("gc"); the rest is the request path itself ("mutator").
+const GC = /Mark|Sweep|Scaveng|Evacuat|Heap::|IteratePointers|LiveObject|SizeFromMap|RecordMigrated|ObjectCache|Compactor|RememberedSet|SlotSet|BodyDescriptor|Visitor|GCTracer|MemoryAllocator|Page::|FreeList|heap::base|compiler::|Zone/;
+
+if (process.env.CG_CHILD) await child(JSON.parse(process.env.CG_CHILD));
+else await parent();
+
+async function child({ kind, packages, secret, n, warm, total, thrashKB }) {
+  let handled = 0;
+  const app = await benchApps({ secret, packages, onHandled: () => void handled++ })[kind]();
+  const requests = socketlessRequests({ app, secret, prefix: "0123456789ab" }); // the same ids in every run
+  requests.prepare(total); // the same number signed in every run of a kind, whatever n is
+  const thrash = thrashKB > 0 ? new Uint8Array(thrashKB * 1024) : undefined;
+  const walk = () => {
+    if (thrash) for (let j = 0; j < thrash.length; j += 64) thrash[j]++;
+  };
+  for (let i = 0; i < warm; i++) {
+    walk();
+    await requests.one();
+  }
+  for (let i = 0; i < n; i++) {
+    walk();
+    await requests.one();
+  }
+  if (!kind.endsWith("-bare") && handled === 0) throw new Error(`${kind}: no handler ran`);
+  process.exit(0);
+}
+
+/** One valgrind run, its per-function counts kept in `out` (cg_diff subtracts two of them). */
+function measure(job, out) {
+  return new Promise((resolve, reject) => {
+    // setarch -R: no address randomisation (where objects and code land decides which cache sets they share)
+    const args = ["-R", "valgrind", "--tool=cachegrind", "--cache-sim=yes", "--I1=32768,8,64", "--D1=32768,8,64", "--LL=1048576,16,64", `--cachegrind-out-file=${out}`, process.execPath, ...NODE_FLAGS, fileURLToPath(import.meta.url)];
+    const p = spawn("setarch", args, { env: { ...process.env, CG_CHILD: JSON.stringify(job) }, stdio: ["ignore", "inherit", "pipe"] });
+    let err = "";
+    p.stderr.on("data", (d) => (err += d));
+    p.once("error", reject);
+    p.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${job.kind} (n=${job.n}): exit ${code}\n${err.slice(-2000)}`))));
+  });
+}
+
+/** Per function, the counts of run b minus run a (cg_diff, then cg_annotate with every function listed). */
+function perFunction(a, b, dir, name) {
+  const diff = join(dir, `${name}.diff`);
+  writeFileSync(diff, execFileSync("cg_diff", [a, b], { maxBuffer: 1 << 28 }));
+  const text = execFileSync("cg_annotate", [`--show=${EVENTS.join(",")}`, "--threshold=0", "--auto=no", diff], { maxBuffer: 1 << 28 }).toString();
+  const fns = new Map();
+  for (const line of text.split("\n")) {
+    // "1,234 ( 0.5%)  56 ( 0.1%) ... file:function"; cg_annotate leaves a column blank or "." for a zero
+    const m = /^\s*((?:(?:-?[\d,]+(?:\s+\(\s*-?[\d.]+%\))?|\.)\s+){7})(\S.*)$/.exec(line);
+    if (!m) continue;
+    const nums = [...m[1].matchAll(/(-?[\d,]+)(?:\s+\(\s*-?[\d.]+%\))?|\./g)].map((x) => (x[1] === undefined ? 0 : Number(x[1].replaceAll(",", ""))));
+    if (nums.length === 7) fns.set(m[2].trim(), nums);
+  }
+  return fns;
+}
+
+/** Instructions and cache misses per request: the mutator's (the request path) and the collector's apart. */
+function summarise(fns, n) {
+  const mut = EVENTS.map(() => 0);
+  const gc = EVENTS.map(() => 0);
+  for (const [fn, v] of fns) {
+    if (fn.includes("PROGRAM TOTALS")) continue;
+    const into = GC.test(fn) && !fn.includes("RecordWrite") ? gc : mut;
+    v.forEach((x, i) => (into[i] += x / n));
+  }
+  const pick = (v) => ({ ir: v[0], l1: v[1] + v[3] + v[5], ll: v[2] + v[4] + v[6] });
+  return { mut: pick(mut), gc: pick(gc) };
+}
+
+// a cost estimate in cycles: an instruction 1, a first-level miss 10, a miss in the 1 MB L2 40 (an L3 hit here)
+function cycles(c) {
+  return c.ir + 10 * c.l1 + 40 * c.ll;
+}
+
+async function parent() {
+  requireBuilt("core");
+  // a fixed secret, fixed ids, fixed V8 seeds and no address randomisation: two runs of one build give the same counts
+  const secret = `whsec_${Buffer.alloc(32, 7).toString("base64")}`;
+  const [n1, n2] = (process.env.CG_N ?? "1000,3000").split(",").map(Number);
+  const warm = Number(process.env.CG_WARM ?? 6000);
+  const thrashKB = Number(process.env.CG_THRASH_KB ?? 0);
+  const jobs = Number(process.env.CG_JOBS ?? 2);
+  const top = Number(process.env.CG_TOP ?? 0);
+  const dir = process.env.CG_OUT_DIR ?? mkdtempSync(join(tmpdir(), "cachegrind-"));
+  const kinds = [...(process.env.CG_KINDS ?? "node-bare,node-inline,node-receive").split(","), ...(process.env.CG_EXTRA ?? "").split(",")]
+    .filter(Boolean)
+    .map((kind, i, all) => ({ kind, name: all.indexOf(kind) === i ? kind : `${kind}#${i}` }));
+  for (const dir of (process.env.CG_BASELINE ?? "").split(",").filter(Boolean)) kinds.push({ kind: "node-receive", name: `node-receive (${dir})`, packages: dir });
+  const total = warm + n2 + 10;
+  const file = (k, n) => join(dir, `${k.name.replaceAll(/[^\w.#-]+/g, "_")}@${n}.cg`);
+
+  console.log(`# cachegrind: node:http request paths without sockets, per request (runs of ${n1} and ${n2} requests after ${warm} warm-up requests; ${thrashKB ? `a ${thrashKB} KB walk before each request` : "warm caches"})`);
+  const queue = kinds.flatMap((k) => [n1, n2].map((n) => ({ k, n })));
+  async function worker() {
+    for (let q = queue.shift(); q; q = queue.shift()) {
+      // CG_REUSE=1 (with CG_OUT_DIR): only the analysis, over the runs already there
+      if (process.env.CG_REUSE && existsSync(file(q.k, q.n))) continue;
+      await measure({ kind: q.k.kind, packages: q.k.packages, secret, n: q.n, warm, total, thrashKB }, file(q.k, q.n));
+    }
+  }
+  await Promise.all(Array.from({ length: jobs }, worker));
+
+  const fns = kinds.map((k) => perFunction(file(k, n1), file(k, n2), dir, k.name.replaceAll(/[^\w.#-]+/g, "_")));
+  const per = fns.map((f) => summarise(f, n2 - n1));
+  const added = (i) => cycles(per[i].mut) - cycles(per[0].mut);
+  const addedIr = (i) => per[i].mut.ir - per[0].mut.ir;
+  const rows = [["kind", "instructions", "L1 misses (i+d)", "L2 misses", "est. cycles", "added", "added ÷ inline's", "instructions added ÷ inline's", "GC instructions"]];
+  kinds.forEach((k, i) => {
+    const m = per[i].mut;
+    rows.push([k.name, fmtNum(m.ir, 0), fmtNum(m.l1, 0), fmtNum(m.ll, 0), fmtNum(cycles(m), 0), i === 0 ? "" : fmtNum(added(i), 0), i === 0 ? "" : `${fmtNum(added(i) / added(1))}x`, i === 0 ? "" : `${fmtNum(addedIr(i) / addedIr(1))}x`, fmtNum(per[i].gc.ir, 0)]);
+  });
+  printTable(rows);
+  console.log(`\n(the request path only: the collector's and the optimizing compiler's functions are left out, their instructions shown apart; est. cycles = instructions + 10 × L1 misses + 40 × L2 misses; files in ${dir})`);
+  if (top > 0 && kinds.length > 2) {
+    // where the third kind (ours) differs most from the second (inline), by est. cycles per request
+    const cost = (v) => (v ? (v[0] + 10 * (v[1] + v[3] + v[5]) + 40 * (v[2] + v[4] + v[6])) / (n2 - n1) : 0);
+    const names = new Set([...fns[1].keys(), ...fns[2].keys()].filter((f) => !f.includes("PROGRAM TOTALS") && !(GC.test(f) && !f.includes("RecordWrite"))));
+    const d = [...names].map((f) => [cost(fns[2].get(f)) - cost(fns[1].get(f)), f]).sort((a, b) => b[0] - a[0]);
+    console.log(`\n${kinds[2].name} − ${kinds[1].name}, est. cycles per request, by function:`);
+    for (const [v, f] of [...d.slice(0, top), ...d.slice(-5)]) console.log(`${fmtNum(v, 0).padStart(8)}  ${f.slice(0, 150)}`);
+  }
+}
