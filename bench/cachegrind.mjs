@@ -1,12 +1,13 @@
-// What each node:http request path costs in instructions and cache misses, counted by valgrind's cachegrind
+// What each request path (node:http, Koa 3, Express 5) costs in instructions and cache misses, counted by valgrind's cachegrind
 // (a simulated CPU: the counts do not depend on what else the host runs, so a change of a fraction of a µs
 // shows in one run). The apps are bench/http.mjs's (bench/lib/apps.mjs), driven without sockets
 // (bench/lib/socketless.mjs), one request at a time. Each kind runs twice under cachegrind, with N1 and N2
 // measured requests after the same warm-up and the same signing; (run N2 − run N1) ÷ (N2 − N1) is the cost
 // of one request, start-up, warm-up and signing cancelled out.
 //   node bench/cachegrind.mjs        (after `pnpm build`; needs valgrind: apt-get install -y valgrind)
-// Env: CG_KINDS (default node-bare,node-inline,node-receive), CG_EXTRA (more kinds, e.g. an ablation),
-// CG_BASELINE (other builds' packages/ dirs, comma-separated: their node-receive as more rows), CG_THRASH_KB (cold caches: a
+// Env: CG_FRAMEWORKS (node,koa,express; default node), CG_KINDS (one framework's kinds instead of bare, inline,
+// ours), CG_EXTRA (more kinds, e.g. an ablation), CG_BASELINE (other builds' packages/ dirs, comma-separated:
+// their receiver as more rows), CG_THRASH_KB (cold caches: a
 // walk over a buffer of that size before each request; default 0 = warm; the walk costs every kind the same,
 // so it cancels in "added"), CG_N (N1,N2: default 1000,3000), CG_WARM (requests before the measured ones,
 // default 6000), CG_JOBS (valgrind runs at a time, default 2), CG_TOP (list the functions where ours and inline
@@ -32,7 +33,7 @@ const EVENTS = ["Ir", "I1mr", "ILmr", "D1mr", "DLmr", "D1mw", "DLmw"];
 // The garbage collector's and the optimizing compiler's functions: when they run depends on the heap and on
 // tiering more than on the request, and a run of 2,000 requests catches a mark-compact or not, so they are
 // counted apart ("gc"); the rest is the request path itself ("mutator").
-const GC = /Mark|Sweep|Scaveng|Evacuat|Heap::|IteratePointers|LiveObject|SizeFromMap|RecordMigrated|ObjectCache|Compactor|RememberedSet|SlotSet|BodyDescriptor|Visitor|GCTracer|MemoryAllocator|Page::|FreeList|heap::base|compiler::|Zone/;
+const GC = /Mark|Sweep|Scaveng|Pretenuring|NewSpace::|Promot|Evacuat|Heap::|IteratePointers|LiveObject|SizeFromMap|RecordMigrated|ObjectCache|Compactor|RememberedSet|SlotSet|BodyDescriptor|Visitor|GCTracer|MemoryAllocator|Page::|FreeList|heap::base|compiler::|Zone/;
 
 if (process.env.CG_CHILD) await child(JSON.parse(process.env.CG_CHILD));
 else await parent();
@@ -115,15 +116,24 @@ async function parent() {
   const jobs = Number(process.env.CG_JOBS ?? 2);
   const top = Number(process.env.CG_TOP ?? 0);
   const dir = process.env.CG_OUT_DIR ?? mkdtempSync(join(tmpdir(), "cachegrind-"));
-  const kinds = [...(process.env.CG_KINDS ?? "node-bare,node-inline,node-receive").split(","), ...(process.env.CG_EXTRA ?? "").split(",")]
-    .filter(Boolean)
-    .map((kind, i, all) => ({ kind, name: all.indexOf(kind) === i ? kind : `${kind}#${i}` }));
-  for (const dir of (process.env.CG_BASELINE ?? "").split(",").filter(Boolean)) kinds.push({ kind: "node-receive", name: `node-receive (${dir})`, packages: dir });
+  const ours = { node: "node-receive", express: "express-gemini", koa: "koa-gemini" };
+  const LABEL = { node: "node:http", express: "Express 5", koa: "Koa 3" };
+  const frameworks = (process.env.CG_FRAMEWORKS ?? "node").split(",").filter(Boolean);
+  const baselines = (process.env.CG_BASELINE ?? "").split(",").filter(Boolean);
+  // per framework: bare, inline, ours, then the extra kinds and the other builds' ours
+  const groups = frameworks.map((fw) => {
+    const names = process.env.CG_KINDS && frameworks.length === 1 ? process.env.CG_KINDS.split(",") : [`${fw}-bare`, `${fw}-inline`, ours[fw]];
+    const kinds = [...names, ...(process.env.CG_EXTRA ?? "").split(",").filter((k) => k.startsWith(`${fw}-`))]
+      .filter(Boolean)
+      .map((kind, i, all) => ({ kind, name: all.indexOf(kind) === i ? kind : `${kind}#${i}` }));
+    for (const b of baselines) kinds.push({ kind: ours[fw], name: `${ours[fw]} (${b})`, packages: b });
+    return { fw, kinds };
+  });
   const total = warm + n2 + 10;
   const file = (k, n) => join(dir, `${k.name.replaceAll(/[^\w.#-]+/g, "_")}@${n}.cg`);
 
-  console.log(`# cachegrind: node:http request paths without sockets, per request (runs of ${n1} and ${n2} requests after ${warm} warm-up requests; ${thrashKB ? `a ${thrashKB} KB walk before each request` : "warm caches"})`);
-  const queue = kinds.flatMap((k) => [n1, n2].map((n) => ({ k, n })));
+  console.log(`# cachegrind: request paths without sockets, per request (runs of ${n1} and ${n2} requests after ${warm} warm-up requests; ${thrashKB ? `a ${thrashKB} KB walk before each request` : "warm caches"})`);
+  const queue = groups.flatMap((g) => g.kinds.flatMap((k) => [n1, n2].map((n) => ({ k, n }))));
   async function worker() {
     for (let q = queue.shift(); q; q = queue.shift()) {
       // CG_REUSE=1 (with CG_OUT_DIR): only the analysis, over the runs already there
@@ -133,23 +143,26 @@ async function parent() {
   }
   await Promise.all(Array.from({ length: jobs }, worker));
 
-  const fns = kinds.map((k) => perFunction(file(k, n1), file(k, n2), dir, k.name.replaceAll(/[^\w.#-]+/g, "_")));
-  const per = fns.map((f) => summarise(f, n2 - n1));
-  const added = (i) => cycles(per[i].mut) - cycles(per[0].mut);
-  const addedIr = (i) => per[i].mut.ir - per[0].mut.ir;
-  const rows = [["kind", "instructions", "L1 misses (i+d)", "L2 misses", "est. cycles", "added", "added ÷ inline's", "instructions added ÷ inline's", "GC instructions"]];
-  kinds.forEach((k, i) => {
-    const m = per[i].mut;
-    rows.push([k.name, fmtNum(m.ir, 0), fmtNum(m.l1, 0), fmtNum(m.ll, 0), fmtNum(cycles(m), 0), i === 0 ? "" : fmtNum(added(i), 0), i === 0 ? "" : `${fmtNum(added(i) / added(1))}x`, i === 0 ? "" : `${fmtNum(addedIr(i) / addedIr(1))}x`, fmtNum(per[i].gc.ir, 0)]);
-  });
-  printTable(rows);
-  console.log(`\n(the request path only: the collector's and the optimizing compiler's functions are left out, their instructions shown apart; est. cycles = instructions + 10 × L1 misses + 40 × L2 misses; files in ${dir})`);
-  if (top > 0 && kinds.length > 2) {
-    // where the third kind (ours) differs most from the second (inline), by est. cycles per request
-    const cost = (v) => (v ? (v[0] + 10 * (v[1] + v[3] + v[5]) + 40 * (v[2] + v[4] + v[6])) / (n2 - n1) : 0);
-    const names = new Set([...fns[1].keys(), ...fns[2].keys()].filter((f) => !f.includes("PROGRAM TOTALS") && !(GC.test(f) && !f.includes("RecordWrite"))));
-    const d = [...names].map((f) => [cost(fns[2].get(f)) - cost(fns[1].get(f)), f]).sort((a, b) => b[0] - a[0]);
-    console.log(`\n${kinds[2].name} − ${kinds[1].name}, est. cycles per request, by function:`);
-    for (const [v, f] of [...d.slice(0, top), ...d.slice(-5)]) console.log(`${fmtNum(v, 0).padStart(8)}  ${f.slice(0, 150)}`);
+  for (const { fw, kinds } of groups) {
+    const fns = kinds.map((k) => perFunction(file(k, n1), file(k, n2), dir, k.name.replaceAll(/[^\w.#-]+/g, "_")));
+    const per = fns.map((f) => summarise(f, n2 - n1));
+    const added = (i) => cycles(per[i].mut) - cycles(per[0].mut);
+    const addedIr = (i) => per[i].mut.ir - per[0].mut.ir;
+    const rows = [["kind", "instructions", "L1 misses (i+d)", "L2 misses", "est. cycles", "added", "added ÷ inline's", "instructions added ÷ inline's", "GC instructions"]];
+    kinds.forEach((k, i) => {
+      const m = per[i].mut;
+      rows.push([k.name, fmtNum(m.ir, 0), fmtNum(m.l1, 0), fmtNum(m.ll, 0), fmtNum(cycles(m), 0), i === 0 ? "" : fmtNum(added(i), 0), i === 0 ? "" : `${fmtNum(added(i) / added(1))}x`, i === 0 ? "" : `${fmtNum(addedIr(i) / addedIr(1))}x`, fmtNum(per[i].gc.ir, 0)]);
+    });
+    console.log(`\n## ${LABEL[fw]}`);
+    printTable(rows);
+    if (top > 0 && kinds.length > 2) {
+      // where the third kind (ours) differs most from the second (inline), by est. cycles per request
+      const cost = (v) => (v ? (v[0] + 10 * (v[1] + v[3] + v[5]) + 40 * (v[2] + v[4] + v[6])) / (n2 - n1) : 0);
+      const names = new Set([...fns[1].keys(), ...fns[2].keys()].filter((f) => !f.includes("PROGRAM TOTALS") && !(GC.test(f) && !f.includes("RecordWrite"))));
+      const d = [...names].map((f) => [cost(fns[2].get(f)) - cost(fns[1].get(f)), f]).sort((a, b) => b[0] - a[0]);
+      console.log(`\n${kinds[2].name} − ${kinds[1].name}, est. cycles per request, by function:`);
+      for (const [v, f] of [...d.slice(0, top), ...d.slice(-5)]) console.log(`${fmtNum(v, 0).padStart(8)}  ${f.slice(0, 150)}`);
+    }
   }
+  console.log(`\n(the request path only: the collector's and the optimizing compiler's functions are left out, their instructions shown apart; est. cycles = instructions + 10 × L1 misses + 40 × L2 misses; files in ${dir})`);
 }

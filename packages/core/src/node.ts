@@ -3,7 +3,7 @@
  * timeout, parser detection, aborts) and write a ServerResponse. The Node adapters (Express, Koa, Next
  * Pages, NestJS, Fastify, the CLI) use it. Types only from node:http: nothing is imported at run time.
  */
-import { closesConnection, handleNowOf, readFailed, receiveNow, type ReceiveResult } from "./receive.js";
+import { closesConnection, handleNowOf, readFailed, type ReceiveResult } from "./receive.js";
 import { isThenable, type MaybePromise } from "./maybe.js";
 import { concatChunks } from "./read-limited.js";
 import { bodyText } from "./answers.js";
@@ -149,12 +149,13 @@ export function receiveNode<M>(
   const headers = req.headers;
   const before = options.beforeSend;
   try {
-    const raw = options.raw;
-    if (raw !== undefined || (method !== undefined && method !== "POST" && method.toUpperCase() !== "POST")) {
-      return Promise.resolve(answerNode(res, before, receiveNow(webhooks, { method, headers, body: () => raw!, nodeHeaders: true })));
-    }
-    // the body arrives after this call: one reaction runs the whole pipeline on it (and writes the answer)
     const handle = handleNowOf(webhooks);
+    // another method: the pipeline's 405 (the body is not read)
+    if (method !== undefined && method !== "POST" && method.toUpperCase() !== "POST") return Promise.resolve(answerNode(res, before, handle({ method, body: "", headers }, true)));
+    // a body a framework already captured: the whole pipeline now
+    const raw = options.raw;
+    if (raw !== undefined) return Promise.resolve(answerNode(res, before, handle({ method: method ?? "POST", body: raw, headers }, true)));
+    // the body arrives after this call: one reaction runs the whole pipeline on it (and writes the answer)
     return readNodeBody(req, { limit: webhooks.maxBodyBytes, timeoutMs: webhooks.readTimeoutMs, framework: options.framework }).then(
       (body) => answerNode(res, before, handle({ method: "POST", body, headers }, true)),
       // 413, 408, 500 configuration, or an abort (nothing written)
