@@ -150,3 +150,19 @@ describe("sendNode: the answer's JSON text", () => {
     expect(JSON.parse(written(result.body).text!).error.code).toBe("missing_header");
   });
 });
+
+describe("bodyText: what JSON.stringify would write, always", () => {
+  it("a class instance or an own toJSON goes through JSON.stringify", async () => {
+    const { bodyText } = await import("@gemini-webhooks/core/adapter");
+    class Body {
+      status = "received";
+      toJSON() {
+        return { status: "custom" };
+      }
+    }
+    expect(bodyText(new Body())).toBe('{"status":"custom"}');
+    expect(bodyText({ status: "received", toJSON: () => "x" })).toBe('"x"');
+    expect(bodyText(Object.assign(Object.create(null), { status: "duplicate" }))).toBe('{"status":"duplicate"}');
+    expect(bodyText({ status: "ignored" })).toBe('{"status":"ignored"}');
+  });
+});

@@ -33,7 +33,8 @@ function okText(status: unknown): string | undefined {
 
 /** The JSON text of an answer's body: a 200 answer's `{ status }` without JSON.stringify (it is on every delivery's path). */
 export function bodyText(body: unknown): string {
-  if (typeof body === "object" && body !== null) {
+  // a plain object whose only key is `status` (an own toJSON, an inherited key or a class would change JSON.stringify's text)
+  if (typeof body === "object" && body !== null && Object.getPrototypeOf(body) === Object.prototype) {
     const text = okText((body as { status?: unknown }).status);
     if (text !== undefined) {
       let only = true;
