@@ -1,12 +1,10 @@
-import { once } from "node:events";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { geminiWebhooks } from "@gemini-webhooks/express";
 import { redisDeadLetters, redisStore } from "@gemini-webhooks/redis";
 import { fixture, generateSecret } from "@gemini-webhooks/testing";
 import { cliOnce } from "../support/cli.js";
+import { serve, type Running } from "../support/http.js";
 import { makeClient, type TestClient } from "../redis/clients.js";
 import { describeRedis, startRedis, type RedisServer } from "../redis/redis-server.js";
 
@@ -38,7 +36,7 @@ describeRedis("gemini-webhooks replay against Redis and a real app", () => {
   const SECRET = generateSecret();
   let server: RedisServer;
   let client: TestClient;
-  let app: Server;
+  let app: Running;
   let appUrl: string;
   const runs: string[] = [];
 
@@ -50,13 +48,11 @@ describeRedis("gemini-webhooks replay against Redis and a real app", () => {
       "/gemini-callback",
       geminiWebhooks({ secret: SECRET, idempotency: redisStore(client.client), logger: false, on: { "*": (_e, ctx) => void runs.push(ctx.webhookId) } }),
     );
-    app = createServer(a).listen(0, "127.0.0.1");
-    await once(app, "listening");
-    appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}/gemini-callback`;
+    app = await serve(a);
+    appUrl = `${app.base}/gemini-callback`;
   });
   afterAll(async () => {
-    app?.closeAllConnections();
-    await new Promise((r) => app?.close(r));
+    await app?.close();
     await client?.close();
     await server?.dispose();
   });
