@@ -95,7 +95,7 @@ async function verifyV1From(s: Signed, i: number, pending: Promise<string>): Pro
     const match = matchV1(s, await s.state.secrets[j]!.sign(s.prefix, s.body), j);
     if (match) return match;
   }
-  return afterV1(s, true);
+  return afterV1(s);
 }
 
 async function verifyV1a(s: Signed): Promise<VerifiedDelivery> {
@@ -114,11 +114,10 @@ function notConfigured(v1: boolean): WebhookVerificationError {
     : unconfigured("v1a", "A v1a (Ed25519) signed delivery arrived but this receiver does not accept dynamic webhooks: add jwks: {} (Google's JWKS is the default) to accept it.");
 }
 
-/** No v1 signature matched (or none was tried): v1a, else the error that says what was tried. */
-function afterV1(s: Signed, triedV1: boolean): Promise<VerifiedDelivery> | never {
+/** No v1 signature matched: v1a when the header has one and the receiver takes it, else signature_mismatch. */
+function afterV1(s: Signed): Promise<VerifiedDelivery> | never {
   const { state } = s;
   if (s.v1a.length > 0 && state.dynamic) return verifyV1a(s);
-  if (!triedV1) throw notConfigured(s.v1.length > 0);
   const n = state.secrets.length;
   throw new WebhookVerificationError(
     "signature_mismatch",
@@ -138,9 +137,10 @@ export function verifyDelivery(h: WebhookHeaders, body: Uint8Array, state: Verif
   if (parsed.kind === "jwt") return verifyJwtDelivery(parsed.token, h, body, state);
 
   const useV1 = parsed.v1.length > 0 && state.secrets.length > 0;
-  const firstScheme = useV1 ? "v1" : parsed.v1a.length > 0 ? "v1a" : "v1";
   // a scheme this receiver does not take is said before any other check (as for a JWT): the answer names the option to add
   if (!useV1 && !(parsed.v1a.length > 0 && state.dynamic)) throw notConfigured(parsed.v1.length > 0);
+  // (past that check: v1 with a secret, or else v1a with jwks)
+  const firstScheme = useV1 ? "v1" : "v1a";
   const id = checkId(h.id, firstScheme);
   if (h.timestamp === undefined) throw missing("webhook-timestamp", firstScheme);
   const timestamp = checkTimestamp(h.timestamp, state, firstScheme);
@@ -153,7 +153,7 @@ export function verifyDelivery(h: WebhookHeaders, body: Uint8Array, state: Verif
       const match = matchV1(s, signed, i);
       if (match) return match;
     }
-    return afterV1(s, true);
+    return afterV1(s);
   }
-  return afterV1(s, false);
+  return verifyV1a(s);
 }
