@@ -15,12 +15,15 @@
 // The simulated caches are the machine's L1s (32 KB I, 32 KB D) and, as "LL", a 1 MB L2; the cost estimate
 // weighs a first-level miss 10 instructions and an L2 miss 40 (what an L3 hit costs on this EPYC).
 import { execFileSync, spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import http from "node:http";
+import net from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchApps } from "./lib/apps.mjs";
-import { fmtNum, printTable, requireBuilt } from "./lib/common.mjs";
+import { eventBody, fmtNum, printTable, requireBuilt } from "./lib/common.mjs";
 import { socketlessRequests } from "./lib/socketless.mjs";
 
 // V8 on one thread (no compiler or GC threads, whose work would land in one run and not the other), no memory
@@ -28,6 +31,8 @@ import { socketlessRequests } from "./lib/socketless.mjs";
 // falls in a run (whether one does decides a run's figure; scavenges, which every request pays for, still run); fixed hash and random
 // seeds
 const NODE_FLAGS = (process.env.CG_NODE_FLAGS ?? "--single-threaded --no-memory-reducer --initial-old-space-size=1024 --hash-seed=1 --random-seed=1").split(" ").filter(Boolean);
+// the end of a chunked answer (CG_TRANSPORT=http)
+const LAST_CHUNK = Buffer.from("0\r\n\r\n");
 // cachegrind's events, in cg_annotate's order
 const EVENTS = ["Ir", "I1mr", "ILmr", "D1mr", "DLmr", "D1mw", "DLmw"];
 // The garbage collector's and the optimizing compiler's functions: when they run depends on the heap and on
@@ -38,9 +43,10 @@ const GC = /Mark|Sweep|Scaveng|Pretenuring|NewSpace::|Promot|Evacuat|Heap::|Iter
 if (process.env.CG_CHILD) await child(JSON.parse(process.env.CG_CHILD));
 else await parent();
 
-async function child({ kind, packages, secret, n, warm, total, thrashKB }) {
+async function child({ kind, packages, secret, n, warm, total, thrashKB, transport }) {
   let handled = 0;
   const app = await benchApps({ secret, packages, onHandled: () => void handled++ })[kind]();
+  if (transport === "http") return httpChild({ kind, app, handled: () => handled, thrashKB });
   const requests = socketlessRequests({ app, secret, prefix: "0123456789ab" }); // the same ids in every run
   requests.prepare(total); // the same number signed in every run of a kind, whatever n is
   const thrash = thrashKB > 0 ? new Uint8Array(thrashKB * 1024) : undefined;
@@ -59,15 +65,98 @@ async function child({ kind, packages, secret, n, warm, total, thrashKB }) {
   process.exit(0);
 }
 
+/**
+ * CG_TRANSPORT=http: the app served by node:http on 127.0.0.1, as bench/lib/server.mjs serves it; the client is
+ * the parent (outside valgrind: only the server is counted). It sends every request on one keep-alive
+ * connection, one at a time, and closes it when done; the server exits then.
+ */
+function httpChild({ kind, app, handled, thrashKB }) {
+  const thrash = thrashKB > 0 ? new Uint8Array(thrashKB * 1024) : undefined;
+  const server = http.createServer(
+    thrash
+      ? (req, res) => {
+          for (let j = 0; j < thrash.length; j += 64) thrash[j]++;
+          app(req, res);
+        }
+      : app,
+  );
+  server.keepAliveTimeout = 600_000;
+  server.requestTimeout = 0; // valgrind is slow: no timer-driven close while a run goes on
+  server.headersTimeout = 0;
+  server.on("connection", (socket) =>
+    socket.once("close", () => {
+      if (!kind.endsWith("-bare") && handled() === 0) {
+        console.error(`${kind}: no handler ran`);
+        process.exit(1);
+      }
+      process.exit(0);
+    }),
+  );
+  server.listen(0, "127.0.0.1", () => process.stdout.write(`PORT ${server.address().port}\n`));
+}
+
+/**
+ * The client of an http run: warm + n requests, each a 0.6 KB delivery of its own (the same ids, secret and body
+ * as the socketless runs), written whole and answered before the next is sent.
+ */
+function httpClient(port, { secret, n, warm }) {
+  const key = Buffer.from(secret.slice(6), "base64");
+  const body = Buffer.from(eventBody(600));
+  const ts = String(Math.floor(Date.now() / 1000));
+  const request = (i) => {
+    const id = `msg_0123456789ab${i.toString(16).padStart(10, "0")}`;
+    const sig = createHmac("sha256", key).update(`${id}.${ts}.`).update(body).digest("base64");
+    const head =
+      `POST /hook HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\nconnection: keep-alive\r\ncontent-type: application/json\r\n` +
+      `content-length: ${body.length}\r\nwebhook-id: ${id}\r\nwebhook-timestamp: ${ts}\r\nwebhook-signature: v1,${sig}\r\n\r\n`;
+    return Buffer.concat([Buffer.from(head), body]);
+  };
+  const count = warm + n;
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1");
+    let sent = 0;
+    let got = Buffer.alloc(0);
+    const next = () => {
+      if (sent === count) return socket.end(resolve);
+      socket.write(request(sent++));
+    };
+    socket.on("connect", next);
+    socket.on("error", reject);
+    socket.on("data", (d) => {
+      got = got.length ? Buffer.concat([got, d]) : d;
+      const end = got.indexOf("\r\n\r\n");
+      if (end < 0) return;
+      const head = got.subarray(0, end).toString("latin1");
+      if (!head.startsWith("HTTP/1.1 200 ")) return reject(new Error(`request ${sent}: ${head.split("\r\n")[0]}`));
+      // the bare and inline apps' answers are chunked (writeHead, then end), ours carry a content-length
+      const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+      if (length ? got.length < end + 4 + Number(length[1]) : !got.subarray(got.length - 5).equals(LAST_CHUNK)) return;
+      if (length && got.length > end + 4 + Number(length[1])) return reject(new Error(`request ${sent}: more bytes than one answer`));
+      got = Buffer.alloc(0);
+      next();
+    });
+  });
+}
+
 /** One valgrind run, its per-function counts kept in `out` (cg_diff subtracts two of them). */
 function measure(job, out) {
   return new Promise((resolve, reject) => {
     // setarch -R: no address randomisation (where objects and code land decides which cache sets they share)
     const args = ["-R", "valgrind", "--tool=cachegrind", "--cache-sim=yes", "--I1=32768,8,64", "--D1=32768,8,64", "--LL=1048576,16,64", `--cachegrind-out-file=${out}`, process.execPath, ...NODE_FLAGS, fileURLToPath(import.meta.url)];
-    const p = spawn("setarch", args, { env: { ...process.env, CG_CHILD: JSON.stringify(job) }, stdio: ["ignore", "inherit", "pipe"] });
+    const p = spawn("setarch", args, { env: { ...process.env, CG_CHILD: JSON.stringify(job) }, stdio: ["ignore", job.transport === "http" ? "pipe" : "inherit", "pipe"] });
     let err = "";
     p.stderr.on("data", (d) => (err += d));
     p.once("error", reject);
+    if (job.transport === "http") {
+      // the server's port on its first line of output; then the client's requests
+      let out = "";
+      p.stdout.on("data", (d) => {
+        if (out.includes("\n")) return;
+        out += d;
+        const m = /^PORT (\d+)\n/.exec(out);
+        if (m) httpClient(Number(m[1]), job).catch((e) => (p.kill(), reject(e)));
+      });
+    }
     p.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${job.kind} (n=${job.n}): exit ${code}\n${err.slice(-2000)}`))));
   });
 }
@@ -115,6 +204,8 @@ async function parent() {
   const thrashKB = Number(process.env.CG_THRASH_KB ?? 0);
   const jobs = Number(process.env.CG_JOBS ?? 2);
   const top = Number(process.env.CG_TOP ?? 0);
+  // CG_TRANSPORT=http: the server counted while a client outside valgrind sends it real requests over loopback
+  const transport = process.env.CG_TRANSPORT === "http" ? "http" : "socketless";
   const dir = process.env.CG_OUT_DIR ?? mkdtempSync(join(tmpdir(), "cachegrind-"));
   const ours = { node: "node-receive", express: "express-gemini", koa: "koa-gemini" };
   const LABEL = { node: "node:http", express: "Express 5", koa: "Koa 3" };
@@ -132,13 +223,13 @@ async function parent() {
   const total = warm + n2 + 10;
   const file = (k, n) => join(dir, `${k.name.replaceAll(/[^\w.#-]+/g, "_")}@${n}.cg`);
 
-  console.log(`# cachegrind: request paths without sockets, per request (runs of ${n1} and ${n2} requests after ${warm} warm-up requests; ${thrashKB ? `a ${thrashKB} KB walk before each request` : "warm caches"})`);
+  console.log(`# cachegrind: request paths ${transport === "http" ? "served over loopback HTTP (the server process counted, one keep-alive connection, one request at a time)" : "without sockets"}, per request (runs of ${n1} and ${n2} requests after ${warm} warm-up requests; ${thrashKB ? `a ${thrashKB} KB walk before each request` : "warm caches"})`);
   const queue = groups.flatMap((g) => g.kinds.flatMap((k) => [n1, n2].map((n) => ({ k, n }))));
   async function worker() {
     for (let q = queue.shift(); q; q = queue.shift()) {
       // CG_REUSE=1 (with CG_OUT_DIR): only the analysis, over the runs already there
       if (process.env.CG_REUSE && existsSync(file(q.k, q.n))) continue;
-      await measure({ kind: q.k.kind, packages: q.k.packages, secret, n: q.n, warm, total, thrashKB }, file(q.k, q.n));
+      await measure({ kind: q.k.kind, packages: q.k.packages, secret, n: q.n, warm, total, thrashKB, transport }, file(q.k, q.n));
     }
   }
   await Promise.all(Array.from({ length: jobs }, worker));

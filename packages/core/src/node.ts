@@ -125,9 +125,14 @@ export interface NodeResponse {
 export function sendNode(res: NodeResponse, result: ReceiveResult<any>): void {
   if (result.aborted || res.headersSent || res.destroyed) return;
   res.statusCode = result.status;
+  setResultHeaders(res, result);
+  res.end(bodyText(result.body));
+}
+
+/** A result's headers on a response (`connection: close` too when the answer must close it). */
+export function setResultHeaders(res: Pick<NodeResponse, "setHeader">, result: ReceiveResult<any>): void {
   for (const name in result.headers) res.setHeader(name, result.headers[name]!);
   if (closesConnection(result)) res.setHeader("connection", "close");
-  res.end(bodyText(result.body));
 }
 
 /**

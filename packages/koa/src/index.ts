@@ -1,19 +1,18 @@
 import type { IncomingMessage } from "node:http";
-import { bodyText, closesConnection, resolveWebhooks } from "@gemini-webhooks/core/adapter";
-import { receiveNode } from "@gemini-webhooks/core/node";
+import { bodyText, resolveWebhooks } from "@gemini-webhooks/core/adapter";
+import { receiveNode, setResultHeaders } from "@gemini-webhooks/core/node";
 import type { AnyGeminiEvent, GeminiWebhooks, GeminiWebhooksOptions, UserMetadata } from "@gemini-webhooks/core";
 
 /** The part of a Koa 2/3 context the middleware touches (a real `ctx` is assignable to it). */
 export interface KoaContextLike {
   method: string;
   req: IncomingMessage & { rawBody?: unknown };
-  res: { once(event: "close", listener: () => void): unknown };
+  res: { once(event: "close", listener: () => void): unknown; setHeader(name: string, value: string): unknown; readonly headersSent?: boolean };
   request: { body?: unknown; rawBody?: unknown };
   state: any;
   status: number;
   body: unknown;
   respond?: boolean;
-  set(field: { [key: string]: string }): void;
 }
 
 /** What the middleware leaves on `ctx.state` (use it as the state type of your Router or Koa app). */
@@ -81,7 +80,8 @@ export function geminiWebhooks<M = UserMetadata>(optionsOrInstance: GeminiWebhoo
       return;
     }
     if (result.event) ctx.state.geminiEvent = result.event;
-    ctx.set(closesConnection(result) ? { ...result.headers, connection: "close" } : result.headers);
+    // what ctx.set(headers) does for string values, without its per-call entries and arrays (every delivery's path)
+    if (!ctx.res.headersSent) setResultHeaders(ctx.res, result);
     ctx.status = result.status;
     ctx.body = bodyText(result.body);
     const status = (result.body as { status?: string }).status;
