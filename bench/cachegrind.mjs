@@ -11,18 +11,22 @@
 // walk over a buffer of that size before each request; default 0 = warm; the walk costs every kind the same,
 // so it cancels in "added"), CG_N (N1,N2: default 1000,3000), CG_WARM (requests before the measured ones,
 // default 6000), CG_JOBS (valgrind runs at a time, default 2), CG_TOP (list the functions where ours and inline
-// differ most), CG_OUT_DIR (keep the runs there), CG_REUSE=1 (analyse the runs in CG_OUT_DIR again).
+// differ most), CG_OUT_DIR (keep the runs there), CG_REUSE=1 (analyse the runs in CG_OUT_DIR again),
+// CG_TRANSPORT=http (the apps served over loopback HTTP by node:http, the server counted, a client outside
+// valgrind sending one request at a time on one keep-alive connection), CG_JS=1 (callgrind with V8's perf
+// map: CG_TOP names JS functions instead of one "???" row; slower, and its counts are not cachegrind's).
 // The simulated caches are the machine's L1s (32 KB I, 32 KB D) and, as "LL", a 1 MB L2; the cost estimate
 // weighs a first-level miss 10 instructions and an L2 miss 40 (what an L3 hit costs on this EPYC).
 import { execFileSync, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import http from "node:http";
 import net from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchApps } from "./lib/apps.mjs";
+import { attributed, subtract } from "./lib/callgrind.mjs";
 import { eventBody, fmtNum, printTable, requireBuilt } from "./lib/common.mjs";
 import { socketlessRequests } from "./lib/socketless.mjs";
 
@@ -142,7 +146,10 @@ function httpClient(port, { secret, n, warm }) {
 function measure(job, out) {
   return new Promise((resolve, reject) => {
     // setarch -R: no address randomisation (where objects and code land decides which cache sets they share)
-    const args = ["-R", "valgrind", "--tool=cachegrind", "--cache-sim=yes", "--I1=32768,8,64", "--D1=32768,8,64", "--LL=1048576,16,64", `--cachegrind-out-file=${out}`, process.execPath, ...NODE_FLAGS, fileURLToPath(import.meta.url)];
+    const caches = ["--cache-sim=yes", "--I1=32768,8,64", "--D1=32768,8,64", "--LL=1048576,16,64"];
+    // CG_JS=1: callgrind, per instruction, and V8's perf map to name the JIT code after its JS functions
+    const tool = job.js ? ["--tool=callgrind", "--dump-instr=yes", ...caches, `--callgrind-out-file=${out}`] : ["--tool=cachegrind", ...caches, `--cachegrind-out-file=${out}`];
+    const args = ["-R", "valgrind", ...tool, process.execPath, ...NODE_FLAGS, ...(job.js ? ["--perf-basic-prof"] : []), fileURLToPath(import.meta.url)];
     const p = spawn("setarch", args, { env: { ...process.env, CG_CHILD: JSON.stringify(job) }, stdio: ["ignore", job.transport === "http" ? "pipe" : "inherit", "pipe"] });
     let err = "";
     p.stderr.on("data", (d) => (err += d));
@@ -157,12 +164,18 @@ function measure(job, out) {
         if (m) httpClient(Number(m[1]), job).catch((e) => (p.kill(), reject(e)));
       });
     }
-    p.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${job.kind} (n=${job.n}): exit ${code}\n${err.slice(-2000)}`))));
+    p.once("exit", (code) => {
+      if (code !== 0) return reject(new Error(`${job.kind} (n=${job.n}): exit ${code}\n${err.slice(-2000)}`));
+      // valgrind runs node in its own process: node's pid is the one spawned
+      if (job.js) renameSync(join(tmpdir(), `perf-${p.pid}.map`), `${out}.map`);
+      resolve();
+    });
   });
 }
 
 /** Per function, the counts of run b minus run a (cg_diff, then cg_annotate with every function listed). */
-function perFunction(a, b, dir, name) {
+function perFunction(a, b, dir, name, js) {
+  if (js) return subtract(attributed(a, `${a}.map`), attributed(b, `${b}.map`));
   const diff = join(dir, `${name}.diff`);
   writeFileSync(diff, execFileSync("cg_diff", [a, b], { maxBuffer: 1 << 28 }));
   const text = execFileSync("cg_annotate", [`--show=${EVENTS.join(",")}`, "--threshold=0", "--auto=no", diff], { maxBuffer: 1 << 28 }).toString();
@@ -183,11 +196,16 @@ function summarise(fns, n) {
   const gc = EVENTS.map(() => 0);
   for (const [fn, v] of fns) {
     if (fn.includes("PROGRAM TOTALS")) continue;
-    const into = GC.test(fn) && !fn.includes("RecordWrite") ? gc : mut;
+    const into = isGC(fn) ? gc : mut;
     v.forEach((x, i) => (into[i] += x / n));
   }
   const pick = (v) => ({ ir: v[0], l1: v[1] + v[3] + v[5], ll: v[2] + v[4] + v[6] });
   return { mut: pick(mut), gc: pick(gc) };
+}
+
+/** A function of the collector or the optimizing compiler (never a JS function, whatever its name). */
+function isGC(fn) {
+  return GC.test(fn) && !fn.includes("RecordWrite") && !fn.startsWith("JS ");
 }
 
 // a cost estimate in cycles: an instruction 1, a first-level miss 10, a miss in the 1 MB L2 40 (an L3 hit here)
@@ -206,7 +224,10 @@ async function parent() {
   const top = Number(process.env.CG_TOP ?? 0);
   // CG_TRANSPORT=http: the server counted while a client outside valgrind sends it real requests over loopback
   const transport = process.env.CG_TRANSPORT === "http" ? "http" : "socketless";
+  // CG_JS=1: callgrind instead of cachegrind (slower), so that CG_TOP names JS functions, not one "???" row
+  const js = process.env.CG_JS === "1";
   const dir = process.env.CG_OUT_DIR ?? mkdtempSync(join(tmpdir(), "cachegrind-"));
+  mkdirSync(dir, { recursive: true });
   const ours = { node: "node-receive", express: "express-gemini", koa: "koa-gemini" };
   const LABEL = { node: "node:http", express: "Express 5", koa: "Koa 3" };
   const frameworks = (process.env.CG_FRAMEWORKS ?? "node").split(",").filter(Boolean);
@@ -229,13 +250,13 @@ async function parent() {
     for (let q = queue.shift(); q; q = queue.shift()) {
       // CG_REUSE=1 (with CG_OUT_DIR): only the analysis, over the runs already there
       if (process.env.CG_REUSE && existsSync(file(q.k, q.n))) continue;
-      await measure({ kind: q.k.kind, packages: q.k.packages, secret, n: q.n, warm, total, thrashKB, transport }, file(q.k, q.n));
+      await measure({ kind: q.k.kind, packages: q.k.packages, secret, n: q.n, warm, total, thrashKB, transport, js }, file(q.k, q.n));
     }
   }
   await Promise.all(Array.from({ length: jobs }, worker));
 
   for (const { fw, kinds } of groups) {
-    const fns = kinds.map((k) => perFunction(file(k, n1), file(k, n2), dir, k.name.replaceAll(/[^\w.#-]+/g, "_")));
+    const fns = kinds.map((k) => perFunction(file(k, n1), file(k, n2), dir, k.name.replaceAll(/[^\w.#-]+/g, "_"), js));
     const per = fns.map((f) => summarise(f, n2 - n1));
     const added = (i) => cycles(per[i].mut) - cycles(per[0].mut);
     const addedIr = (i) => per[i].mut.ir - per[0].mut.ir;
@@ -249,7 +270,7 @@ async function parent() {
     if (top > 0 && kinds.length > 2) {
       // where the third kind (ours) differs most from the second (inline), by est. cycles per request
       const cost = (v) => (v ? (v[0] + 10 * (v[1] + v[3] + v[5]) + 40 * (v[2] + v[4] + v[6])) / (n2 - n1) : 0);
-      const names = new Set([...fns[1].keys(), ...fns[2].keys()].filter((f) => !f.includes("PROGRAM TOTALS") && !(GC.test(f) && !f.includes("RecordWrite"))));
+      const names = new Set([...fns[1].keys(), ...fns[2].keys()].filter((f) => !f.includes("PROGRAM TOTALS") && !isGC(f)));
       const d = [...names].map((f) => [cost(fns[2].get(f)) - cost(fns[1].get(f)), f]).sort((a, b) => b[0] - a[0]);
       console.log(`\n${kinds[2].name} − ${kinds[1].name}, est. cycles per request, by function:`);
       for (const [v, f] of [...d.slice(0, top), ...d.slice(-5)]) console.log(`${fmtNum(v, 0).padStart(8)}  ${f.slice(0, 150)}`);
