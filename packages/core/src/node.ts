@@ -56,10 +56,9 @@ export function readNodeBody(req: NodeBodyStream, options: NodeReadOptions): Pro
     // The listeners stay attached once settled (each returns at once): removing five listeners costs more
     // than the request object they die with; an "error" after the end is absorbed here, never thrown.
     // One timer per read (a timer shared between reads would outlive a test's fake timers), armed only
-    // when the body is still arriving once the current read from the socket is parsed: node:http hands
-    // over a small body in the same packet as its headers (the parser marks the request complete), and
-    // such a read can no longer stall: no timer is set and cleared for it. (node:http runs microtasks
-    // between its parser's callbacks, before the body of that same packet: only an immediate comes after.)
+    // when the body is still arriving once the current parse is over: node:http hands over a small body
+    // in the same packet as its headers (the parser marks the request complete), and such a read can no
+    // longer stall: no timer is set and cleared for it.
     let timer: ReturnType<typeof setTimeout> | undefined;
     const stop = () => {
       settled = true;
@@ -74,7 +73,8 @@ export function readNodeBody(req: NodeBodyStream, options: NodeReadOptions): Pro
         reject(bodyTimeout(options.timeoutMs));
       }, options.timeoutMs);
     };
-    if (req.complete !== true) afterThisRead(arm);
+    // (a reaction on a settled promise: queueMicrotask would also make an AsyncResource and a bound function per read)
+    void SETTLED.then(arm);
     const onData = (chunk: Uint8Array | string) => {
       if (settled) return;
       const c = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
@@ -106,16 +106,6 @@ export function readNodeBody(req: NodeBodyStream, options: NodeReadOptions): Pro
 
 const encoder = new TextEncoder();
 const SETTLED = Promise.resolve();
-/**
- * `fn` once the current read from the socket is parsed: setImmediate where the runtime has it (Node, Bun,
- * Deno; looked up per call, as a test's fake timers replace it), else a reaction on a settled promise
- * (queueMicrotask would also make an AsyncResource and a bound function per read).
- */
-function afterThisRead(fn: () => void): void {
-  const immediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
-  if (typeof immediate === "function") immediate(fn);
-  else void SETTLED.then(fn);
-}
 
 /** Writes a result (status, headers, JSON); nothing when the client is gone or an answer was already sent. */
 export interface NodeResponse {
