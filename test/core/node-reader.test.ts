@@ -1,7 +1,10 @@
+import { connect } from "node:net";
 import { PassThrough } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { readNodeBody, sendNode } from "@gemini-webhooks/core/node";
+import { readNodeBody, receiveNode, sendNode } from "@gemini-webhooks/core/node";
 import { createGeminiWebhooks, WebhookVerificationError } from "@gemini-webhooks/core";
+import { serve } from "../support/http.js";
+import { receiver, signed } from "./helpers.js";
 
 /** A request stream as node:http hands it over (headers, then the body as it arrives). */
 function stream(headers: Record<string, string> = {}) {
@@ -164,5 +167,51 @@ describe("bodyText: what JSON.stringify would write, always", () => {
     expect(bodyText({ status: "received", toJSON: () => "x" })).toBe('"x"');
     expect(bodyText(Object.assign(Object.create(null), { status: "duplicate" }))).toBe('{"status":"duplicate"}');
     expect(bodyText({ status: "ignored" })).toBe('{"status":"ignored"}');
+  });
+});
+
+describe("receiveNode over node:http: a client gone before the answer", () => {
+  it("the answer to a response already destroyed is dropped: no throw, no error event, the delivery completes", async () => {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let entered!: () => void;
+    const handlerEntered = new Promise<void>((r) => (entered = r));
+    const completed: string[] = [];
+    const webhooks = receiver({
+      now: undefined,
+      on: {
+        "batch.succeeded": async (_event, ctx) => {
+          entered();
+          await released;
+          completed.push(ctx.webhookId);
+        },
+      },
+    });
+    const errors: unknown[] = [];
+    let closed!: () => void;
+    const resClosed = new Promise<void>((r) => (closed = r));
+    let answered: Promise<unknown> | undefined;
+    const running = await serve((req, res) => {
+      res.on("error", (e) => errors.push(e));
+      res.on("close", () => closed());
+      answered = receiveNode(webhooks, req, res, { framework: "node" });
+    });
+    try {
+      const d = signed(undefined, { id: "msg_gone", timestamp: Math.floor(Date.now() / 1000) });
+      const head = Object.entries({ ...d.headers, "content-length": String(Buffer.byteLength(d.body)) }).map(([k, v]) => `${k}: ${v}\r\n`).join("");
+      const socket = connect(Number(new URL(running.base).port), "127.0.0.1", () => socket.write(`POST / HTTP/1.1\r\nhost: x\r\n${head}\r\n${d.body}`));
+      socket.on("error", () => {});
+      await handlerEntered;
+      socket.destroy();
+      await resClosed; // the server saw the client go: the response is destroyed
+      release();
+      const result = (await answered) as { status: number; body: unknown };
+      expect(result).toMatchObject({ status: 200, body: { status: "received" } });
+      expect(completed).toEqual(["msg_gone"]);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(errors).toEqual([]);
+    } finally {
+      await running.close();
+    }
   });
 });

@@ -45,69 +45,76 @@ export interface NodeBodyStream {
  * module also loads where @gemini-webhooks/next's single entry must (the Edge runtime bundles it).
  */
 export function readNodeBody(req: NodeBodyStream, options: NodeReadOptions): Promise<Uint8Array> {
-  if (streamConsumed(req)) return Promise.reject(bodyAlreadyParsed(options.framework));
+  return new Promise<Uint8Array>((resolve, reject) => readBody(req, options, resolve, reject));
+}
+
+/**
+ * readNodeBody's work, calling back instead of settling a promise of its own: receiveNode runs the pipeline
+ * in `done`, so a delivery pays one promise, not a read's and then a reaction's. Exactly one of `done` and
+ * `failed` is called, once (synchronously when the read is refused before it starts).
+ */
+function readBody(req: NodeBodyStream, options: NodeReadOptions, done: (body: Uint8Array) => void, failed: (error: unknown) => void): void {
+  if (streamConsumed(req)) return failed(bodyAlreadyParsed(options.framework));
   const declared = req.headers["content-length"];
   // (Number() of anything but digits is NaN or small enough: node:http itself refuses a malformed content-length)
-  if (typeof declared === "string" && Number(declared) > options.limit) return Promise.reject(bodyTooLarge(options.limit));
-  return new Promise<Uint8Array>((resolve, reject) => {
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    let settled = false;
-    // The listeners stay attached once settled (each returns at once): removing five listeners costs more
-    // than the request object they die with; an "error" after the end is absorbed here, never thrown.
-    // One timer per read (a timer shared between reads would outlive a test's fake timers), armed only
-    // when the body is still arriving once the current parse is over: node:http hands over a small body
-    // in the same packet as its headers (the parser marks the request complete), and such a read can no
-    // longer stall: no timer is set and cleared for it.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const stop = () => {
+  if (typeof declared === "string" && Number(declared) > options.limit) return failed(bodyTooLarge(options.limit));
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let settled = false;
+  // The listeners stay attached once settled (each returns at once): removing five listeners costs more
+  // than the request object they die with; an "error" after the end is absorbed here, never thrown.
+  // One timer per read (a timer shared between reads would outlive a test's fake timers), armed only
+  // when the body is still arriving once the current parse is over: node:http hands over a small body
+  // in the same packet as its headers (the parser marks the request complete), and such a read can no
+  // longer stall: no timer is set and cleared for it.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stop = () => {
+    settled = true;
+    if (timer !== undefined) clearTimeout(timer);
+  };
+  const arm = () => {
+    if (settled || req.complete === true) return;
+    timer = setTimeout(() => {
+      if (settled) return;
       settled = true;
-      if (timer !== undefined) clearTimeout(timer);
-    };
-    const arm = () => {
-      if (settled || req.complete === true) return;
-      timer = setTimeout(() => {
-        if (settled) return;
-        settled = true;
-        req.pause?.(); // stop reading; the answer closes the connection
-        reject(bodyTimeout(options.timeoutMs));
-      }, options.timeoutMs);
-    };
-    // (a reaction on a settled promise: queueMicrotask would also make an AsyncResource and a bound function per read)
-    void SETTLED.then(arm);
-    const onData = (chunk: Uint8Array | string) => {
-      if (settled) return;
-      const c = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
-      total += c.byteLength;
-      if (total > options.limit) {
-        stop();
-        req.pause?.();
-        reject(bodyTooLarge(options.limit));
-      } else chunks.push(c);
-    };
-    const onEnd = () => {
-      if (settled) return;
+      req.pause?.(); // stop reading; the answer closes the connection
+      failed(bodyTimeout(options.timeoutMs));
+    }, options.timeoutMs);
+  };
+  // (a reaction on a settled promise: queueMicrotask would also make an AsyncResource and a bound function per read)
+  void SETTLED.then(arm);
+  const onData = (chunk: Uint8Array | string) => {
+    if (settled) return;
+    const c = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
+    total += c.byteLength;
+    if (total > options.limit) {
       stop();
-      resolve(concatChunks(chunks, total));
-    };
-    // an error or a close before the end: the client went away (an aborted request is destroyed with an
-    // error, then closed; the deprecated "aborted" event adds nothing)
-    const onAbort = () => {
-      if (settled) return;
-      stop();
-      reject(new ClientAbortError());
-    };
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("error", onAbort);
-    req.on("close", onAbort);
-  });
+      req.pause?.();
+      failed(bodyTooLarge(options.limit));
+    } else chunks.push(c);
+  };
+  const onEnd = () => {
+    if (settled) return;
+    stop();
+    done(concatChunks(chunks, total));
+  };
+  // an error or a close before the end: the client went away (an aborted request is destroyed with an
+  // error, then closed; the deprecated "aborted" event adds nothing)
+  const onAbort = () => {
+    if (settled) return;
+    stop();
+    failed(new ClientAbortError());
+  };
+  req.on("data", onData);
+  req.on("end", onEnd);
+  req.on("error", onAbort);
+  req.on("close", onAbort);
 }
 
 const encoder = new TextEncoder();
 const SETTLED = Promise.resolve();
 
-/** Writes a result (status, headers, JSON); nothing when the client is gone or an answer was already sent. */
+/** Writes a result (status, headers, JSON); nothing for an aborted read or when an answer was already sent. */
 export interface NodeResponse {
   statusCode: number;
   headersSent?: boolean;
@@ -123,7 +130,9 @@ export interface NodeResponse {
  * that map; with a content-length it also measured slower per request in bench/receive.mjs.
  */
 export function sendNode(res: NodeResponse, result: ReceiveResult<any>): void {
-  if (result.aborted || res.headersSent || res.destroyed) return;
+  // (a destroyed response is written to as any other: Node drops what is written to it, and in Express every
+  // property read on a response is an inline-cache miss, as Express gives each response a map of its own)
+  if (result.aborted || res.headersSent) return;
   res.statusCode = result.status;
   setResultHeaders(res, result);
   res.end(bodyText(result.body));
@@ -160,11 +169,27 @@ export function receiveNode<M>(
     // a body a framework already captured: the whole pipeline now
     const raw = options.raw;
     if (raw !== undefined) return Promise.resolve(answerNode(res, before, handle({ method: method ?? "POST", body: raw, headers }, true)));
-    // the body arrives after this call: one reaction runs the whole pipeline on it (and writes the answer)
-    return readNodeBody(req, { limit: webhooks.maxBodyBytes, timeoutMs: webhooks.readTimeoutMs, framework: options.framework }).then(
-      (body) => answerNode(res, before, handle({ method: "POST", body, headers }, true)),
-      // 413, 408, 500 configuration, or an abort (nothing written)
-      (e: unknown) => answerNode(res, before, readFailed(webhooks, e)),
+    // the body arrives after this call: the whole pipeline runs on it as the read ends (and writes the answer)
+    return new Promise<ReceiveResult<M>>((resolve, reject) =>
+      readBody(
+        req,
+        { limit: webhooks.maxBodyBytes, timeoutMs: webhooks.readTimeoutMs, framework: options.framework },
+        (body) => {
+          try {
+            resolve(answerNode(res, before, handle({ method: "POST", body, headers }, true)));
+          } catch (e) {
+            reject(e);
+          }
+        },
+        // 413, 408, 500 configuration, or an abort (nothing written)
+        (e: unknown) => {
+          try {
+            resolve(answerNode(res, before, readFailed(webhooks, e)));
+          } catch (x) {
+            reject(x);
+          }
+        },
+      ),
     );
   } catch (e) {
     return Promise.reject(e);
