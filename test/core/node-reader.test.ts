@@ -215,3 +215,100 @@ describe("receiveNode over node:http: a client gone before the answer", () => {
     }
   });
 });
+
+describe("receiveNode over node:http: read deadlines on a keep-alive connection", () => {
+  /** A keep-alive connection that sends raw requests and reads one answer (status and body) for each. */
+  async function connection(port: number) {
+    const socket = connect(port, "127.0.0.1");
+    await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+    let buffered = "";
+    let waiting: (() => void) | undefined;
+    socket.on("data", (d) => {
+      buffered += d;
+      waiting?.();
+    });
+    socket.on("error", () => {});
+    /** The next whole answer: [status, body]. */
+    const answer = () =>
+      new Promise<[number, string]>((resolve) => {
+        const check = () => {
+          const end = buffered.indexOf("\r\n\r\n");
+          const length = /content-length: (\d+)/i.exec(buffered.slice(0, end));
+          if (end < 0 || !length || buffered.length < end + 4 + Number(length[1])) return;
+          const status = Number(buffered.slice(9, 12));
+          const body = buffered.slice(end + 4, end + 4 + Number(length[1]));
+          buffered = buffered.slice(end + 4 + Number(length[1]));
+          waiting = undefined;
+          resolve([status, body]);
+        };
+        waiting = check;
+        check();
+      });
+    const post = (d: { body: string; headers: Record<string, string> }, bodyPart = d.body) => {
+      const head = Object.entries({ ...d.headers, "content-length": String(Buffer.byteLength(d.body)) }).map(([k, v]) => `${k}: ${v}\r\n`).join("");
+      socket.write(`POST / HTTP/1.1\r\nhost: x\r\n${head}\r\n${bodyPart}`);
+    };
+    return { answer, post, close: () => socket.destroy() };
+  }
+
+  it("after earlier deliveries on the connection, a stalled body gets 408 a full readTimeoutMs after its own start", async () => {
+    const timeoutMs = 300;
+    const webhooks = receiver({ now: undefined, readTimeoutMs: timeoutMs });
+    const running = await serve((req, res) => void receiveNode(webhooks, req, res, { framework: "node" }));
+    const real = globalThis.setTimeout;
+    const c = await connection(Number(new URL(running.base).port));
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      for (let i = 0; i < 5; i++) {
+        c.post(signed(undefined, { id: `msg_keepalive_${i}`, timestamp: now }));
+        expect(await c.answer()).toEqual([200, '{"status":"ignored"}']);
+      }
+      // later than the first read's deadline would have been: this read's deadline counts from its own start
+      await new Promise((r) => real(r, timeoutMs - 50));
+      const stalled = signed(undefined, { id: "msg_keepalive_stalled", timestamp: now });
+      const started = Date.now();
+      c.post(stalled, stalled.body.slice(0, 10));
+      const [status, body] = await c.answer();
+      const waited = Date.now() - started;
+      expect(status).toBe(408);
+      expect(JSON.parse(body).error.code).toBe("body_timeout");
+      expect(waited).toBeGreaterThanOrEqual(timeoutMs - 20);
+      expect(waited).toBeLessThan(timeoutMs + 1500);
+    } finally {
+      c.close();
+      await running.close();
+    }
+  });
+
+  it("receivers with different readTimeoutMs on one connection each keep their own deadline", async () => {
+    const fast = receiver({ now: undefined, readTimeoutMs: 150 });
+    const slow = receiver({ now: undefined, readTimeoutMs: 2000 });
+    const running = await serve((req, res) => void receiveNode(req.url === "/fast" ? fast : slow, req, res, { framework: "node" }));
+    const port = Number(new URL(running.base).port);
+    const now = Math.floor(Date.now() / 1000);
+    try {
+      // a delivery to the slow receiver, then a stalled one to the fast receiver on the same connection
+      const socket = connect(port, "127.0.0.1");
+      await new Promise<void>((resolve) => socket.once("connect", resolve));
+      let text = "";
+      socket.on("data", (d) => (text += d));
+      const a = signed(undefined, { id: "msg_slow_first", timestamp: now });
+      const b = signed(undefined, { id: "msg_fast_stalled", timestamp: now });
+      const head = (d: typeof a, path: string) =>
+        `POST ${path} HTTP/1.1\r\nhost: x\r\n` + Object.entries({ ...d.headers, "content-length": String(Buffer.byteLength(d.body)) }).map(([k, v]) => `${k}: ${v}\r\n`).join("") + "\r\n";
+      socket.write(head(a, "/slow") + a.body);
+      const until = async (pattern: RegExp) => {
+        for (let i = 0; i < 300 && !pattern.test(text); i++) await new Promise((r) => setTimeout(r, 10));
+        return pattern.test(text);
+      };
+      expect(await until(/HTTP\/1\.1 200 [\s\S]*"status":"ignored"/)).toBe(true);
+      const started = Date.now();
+      socket.write(head(b, "/fast") + b.body.slice(0, 10));
+      expect(await until(/HTTP\/1\.1 408 /)).toBe(true);
+      expect(Date.now() - started).toBeLessThan(1500); // the fast receiver's 150 ms, not the slow one's 2,000
+      socket.destroy();
+    } finally {
+      await running.close();
+    }
+  });
+});
