@@ -1,7 +1,7 @@
 // What each request path (node:http, Koa 3, Express 5) costs in instructions and cache misses, counted by valgrind's cachegrind
 // (a simulated CPU: the counts do not depend on what else the host runs, so a change of a fraction of a µs
 // shows in one run). The apps are bench/http.mjs's (bench/lib/apps.mjs), driven without sockets
-// (bench/lib/socketless.mjs), one request at a time. Each kind runs twice under cachegrind, with N1 and N2
+// (bench/lib/socketless.mjs) or, with CG_TRANSPORT=http, served over loopback HTTP; one request at a time. Each kind runs twice under cachegrind, with N1 and N2
 // measured requests after the same warm-up and the same signing; (run N2 − run N1) ÷ (N2 − N1) is the cost
 // of one request, start-up, warm-up and signing cancelled out.
 //   node bench/cachegrind.mjs        (after `pnpm build`; needs valgrind: apt-get install -y valgrind)
