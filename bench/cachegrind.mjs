@@ -53,10 +53,7 @@ async function child({ kind, packages, secret, n, warm, total, thrashKB, transpo
   if (transport === "http") return httpChild({ kind, app, handled: () => handled, thrashKB });
   const requests = socketlessRequests({ app, secret, prefix: "0123456789ab" }); // the same ids in every run
   requests.prepare(total); // the same number signed in every run of a kind, whatever n is
-  const thrash = thrashKB > 0 ? new Uint8Array(thrashKB * 1024) : undefined;
-  const walk = () => {
-    if (thrash) for (let j = 0; j < thrash.length; j += 64) thrash[j]++;
-  };
+  const walk = coldCaches(thrashKB);
   for (let i = 0; i < warm; i++) {
     walk();
     await requests.one();
@@ -69,17 +66,25 @@ async function child({ kind, packages, secret, n, warm, total, thrashKB, transpo
   process.exit(0);
 }
 
+/** CG_THRASH_KB: a walk over a buffer of that size, one touch per cache line (a no-op for 0). */
+function coldCaches(thrashKB) {
+  const thrash = thrashKB > 0 ? new Uint8Array(thrashKB * 1024) : undefined;
+  return () => {
+    if (thrash) for (let j = 0; j < thrash.length; j += 64) thrash[j]++;
+  };
+}
+
 /**
  * CG_TRANSPORT=http: the app served by node:http on 127.0.0.1, as bench/lib/server.mjs serves it; the client is
  * the parent (outside valgrind: only the server is counted). It sends every request on one keep-alive
  * connection, one at a time, and closes it when done; the server exits then.
  */
 function httpChild({ kind, app, handled, thrashKB }) {
-  const thrash = thrashKB > 0 ? new Uint8Array(thrashKB * 1024) : undefined;
+  const walk = coldCaches(thrashKB);
   const server = http.createServer(
-    thrash
+    thrashKB > 0
       ? (req, res) => {
-          for (let j = 0; j < thrash.length; j += 64) thrash[j]++;
+          walk();
           app(req, res);
         }
       : app,

@@ -64,9 +64,11 @@ function readBody(req: NodeBodyStream, options: NodeReadOptions, done: (body: Ui
   // The listeners stay attached once settled (each returns at once): removing five listeners costs more
   // than the request object they die with; an "error" after the end is absorbed here, never thrown.
   // One timer per read (a timer shared between reads would outlive a test's fake timers), armed only
-  // when the body is still arriving once the current parse is over: node:http hands over a small body
-  // in the same packet as its headers (the parser marks the request complete), and such a read can no
-  // longer stall: no timer is set and cleared for it.
+  // when the body is still arriving once the current parse is over: a read that starts after node:http
+  // marked the request complete (a framework that routes asynchronously) sets no timer. Over a socket the
+  // check runs before the body of the headers' own packet is parsed (node:http runs microtasks between its
+  // parser's callbacks), so such a read arms the timer and clears it as the body ends; the ways round that
+  // measured so far cost as much as they saved (bench/README.md, sixth session).
   let timer: ReturnType<typeof setTimeout> | undefined;
   const stop = () => {
     settled = true;
@@ -118,7 +120,6 @@ const SETTLED = Promise.resolve();
 export interface NodeResponse {
   statusCode: number;
   headersSent?: boolean;
-  destroyed?: boolean;
   setHeader(name: string, value: string): unknown;
   end(body: string): unknown;
 }
