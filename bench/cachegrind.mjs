@@ -11,7 +11,8 @@
 // walk over a buffer of that size before each request; default 0 = warm; the walk costs every kind the same,
 // so it cancels in "added"), CG_N (N1,N2: default 1000,3000), CG_WARM (requests before the measured ones,
 // default 6000), CG_JOBS (valgrind runs at a time, default 2), CG_TOP (list the functions where ours and inline
-// differ most), CG_OUT_DIR (keep the runs there), CG_REUSE=1 (analyse the runs in CG_OUT_DIR again),
+// differ most), CG_REPEAT (make every kind's pair of runs that many times, pooled; each repeat's figure printed
+// too), CG_OUT_DIR (keep the runs there), CG_REUSE=1 (analyse the runs in CG_OUT_DIR again),
 // CG_TRANSPORT=http (the apps served over loopback HTTP by node:http, the server counted, a client outside
 // valgrind sending one request at a time on one keep-alive connection), CG_JS=1 (callgrind with V8's perf
 // map: CG_TOP names JS functions instead of one "???" row; slower, and its counts are not cachegrind's).
@@ -33,8 +34,10 @@ import { socketlessRequests } from "./lib/socketless.mjs";
 // V8 on one thread (no compiler or GC threads, whose work would land in one run and not the other), no memory
 // reducer (a timer-driven GC: valgrind's slowness would set it off), an old space large enough that no mark-compact
 // falls in a run (whether one does decides a run's figure; scavenges, which every request pays for, still run); fixed hash and random
-// seeds
-const NODE_FLAGS = (process.env.CG_NODE_FLAGS ?? "--single-threaded --no-memory-reducer --initial-old-space-size=1024 --hash-seed=1 --random-seed=1").split(" ").filter(Boolean);
+// seeds; the young generation fixed at the size a busy server's grows to (16 MB semi-spaces, Node 20's maximum):
+// V8 otherwise grows and shrinks it by the allocation rate per wall-clock ms, which under valgrind depends on the host's
+// load, and with it how many scavenges fall in a run and how often the request path finds its caches flushed
+const NODE_FLAGS = (process.env.CG_NODE_FLAGS ?? "--single-threaded --no-memory-reducer --initial-old-space-size=1024 --min-semi-space-size=16 --max-semi-space-size=16 --hash-seed=1 --random-seed=1").split(" ").filter(Boolean);
 // the end of a chunked answer (CG_TRANSPORT=http)
 const LAST_CHUNK = Buffer.from("0\r\n\r\n");
 // cachegrind's events, in cg_annotate's order
@@ -196,6 +199,20 @@ function perFunction(a, b, dir, name, js) {
   return fns;
 }
 
+/** Per-function counts summed over runs (the maps perFunction gives). */
+function pool(runs) {
+  if (runs.length === 1) return runs[0];
+  const sum = new Map();
+  for (const fns of runs) {
+    for (const [fn, v] of fns) {
+      const into = sum.get(fn);
+      if (into) v.forEach((x, i) => (into[i] += x));
+      else sum.set(fn, [...v]);
+    }
+  }
+  return sum;
+}
+
 /** Instructions and cache misses per request: the mutator's (the request path) and the collector's apart. */
 function summarise(fns, n) {
   const mut = EVENTS.map(() => 0);
@@ -248,22 +265,28 @@ async function parent() {
     return { fw, kinds };
   });
   const total = warm + n2 + 10;
-  const file = (k, n) => join(dir, `${k.name.replaceAll(/[^\w.#-]+/g, "_")}@${n}.cg`);
+  // CG_REPEAT: every kind's pair of runs made that many times (in separate processes), the counts pooled
+  const repeat = Math.max(1, Number(process.env.CG_REPEAT ?? 1));
+  const base = (k, r) => `${k.name.replaceAll(/[^\w.#-]+/g, "_")}${r > 0 ? `~${r}` : ""}`;
+  const file = (k, n, r) => join(dir, `${base(k, r)}@${n}.cg`);
 
   console.log(`# cachegrind: request paths ${transport === "http" ? "served over loopback HTTP (the server process counted, one keep-alive connection, one request at a time)" : "without sockets"}, per request (runs of ${n1} and ${n2} requests after ${warm} warm-up requests; ${thrashKB ? `a ${thrashKB} KB walk before each request` : "warm caches"})`);
-  const queue = groups.flatMap((g) => g.kinds.flatMap((k) => [n1, n2].map((n) => ({ k, n }))));
+  const reps = Array.from({ length: repeat }, (_, r) => r);
+  const queue = reps.flatMap((r) => groups.flatMap((g) => g.kinds.flatMap((k) => [n1, n2].map((n) => ({ k, n, r })))));
   async function worker() {
     for (let q = queue.shift(); q; q = queue.shift()) {
       // CG_REUSE=1 (with CG_OUT_DIR): only the analysis, over the runs already there
-      if (process.env.CG_REUSE && existsSync(file(q.k, q.n))) continue;
-      await measure({ kind: q.k.kind, packages: q.k.packages, secret, n: q.n, warm, total, thrashKB, transport, js }, file(q.k, q.n));
+      if (process.env.CG_REUSE && existsSync(file(q.k, q.n, q.r))) continue;
+      await measure({ kind: q.k.kind, packages: q.k.packages, secret, n: q.n, warm, total, thrashKB, transport, js }, file(q.k, q.n, q.r));
     }
   }
   await Promise.all(Array.from({ length: jobs }, worker));
 
   for (const { fw, kinds } of groups) {
-    const fns = kinds.map((k) => perFunction(file(k, n1), file(k, n2), dir, k.name.replaceAll(/[^\w.#-]+/g, "_"), js));
-    const per = fns.map((f) => summarise(f, n2 - n1));
+    // per kind, per repeat: the counts of one request; pooled: their sum over the repeats (n2 − n1 requests each)
+    const byRep = kinds.map((k) => reps.map((r) => perFunction(file(k, n1, r), file(k, n2, r), dir, base(k, r), js)));
+    const fns = byRep.map(pool);
+    const per = fns.map((f) => summarise(f, repeat * (n2 - n1)));
     const added = (i) => cycles(per[i].mut) - cycles(per[0].mut);
     const addedIr = (i) => per[i].mut.ir - per[0].mut.ir;
     const rows = [["kind", "instructions", "L1 misses (i+d)", "L2 misses", "est. cycles", "added", "added ÷ inline's", "instructions added ÷ inline's", "GC instructions"]];
@@ -271,11 +294,21 @@ async function parent() {
       const m = per[i].mut;
       rows.push([k.name, fmtNum(m.ir, 0), fmtNum(m.l1, 0), fmtNum(m.ll, 0), fmtNum(cycles(m), 0), i === 0 ? "" : fmtNum(added(i), 0), i === 0 ? "" : `${fmtNum(added(i) / added(1))}x`, i === 0 ? "" : `${fmtNum(addedIr(i) / addedIr(1))}x`, fmtNum(per[i].gc.ir, 0)]);
     });
-    console.log(`\n## ${LABEL[fw]}`);
+    console.log(`\n## ${LABEL[fw]}${repeat > 1 ? ` (${repeat} repeats pooled)` : ""}`);
     printTable(rows);
+    if (repeat > 1) {
+      // each repeat on its own: how far one run's figure moves
+      const one = byRep.map((reps1) => reps1.map((f) => summarise(f, n2 - n1).mut));
+      for (const r of reps) {
+        const add = (i) => cycles(one[i][r]) - cycles(one[0][r]);
+        const addIr = (i) => one[i][r].ir - one[0][r].ir;
+        const cells = kinds.slice(2).map((k, j) => `${k.name} ${fmtNum(add(j + 2) / add(1))}x (${fmtNum(addIr(j + 2) / addIr(1))}x)`);
+        console.log(`repeat ${r + 1}: inline added ${fmtNum(add(1), 0)}; ${cells.join("; ")}`);
+      }
+    }
     if (top > 0 && kinds.length > 2) {
       // where the third kind (ours) differs most from the second (inline), by est. cycles per request
-      const cost = (v) => (v ? (v[0] + 10 * (v[1] + v[3] + v[5]) + 40 * (v[2] + v[4] + v[6])) / (n2 - n1) : 0);
+      const cost = (v) => (v ? (v[0] + 10 * (v[1] + v[3] + v[5]) + 40 * (v[2] + v[4] + v[6])) / (repeat * (n2 - n1)) : 0);
       const names = new Set([...fns[1].keys(), ...fns[2].keys()].filter((f) => !f.includes("PROGRAM TOTALS") && !isGC(f)));
       const d = [...names].map((f) => [cost(fns[2].get(f)) - cost(fns[1].get(f)), f]).sort((a, b) => b[0] - a[0]);
       console.log(`\n${kinds[2].name} − ${kinds[1].name}, est. cycles per request, by function:`);
