@@ -238,7 +238,7 @@ function cycles(c) {
 
 async function parent() {
   requireBuilt("core");
-  // a fixed secret, fixed ids, fixed V8 seeds and no address randomisation: two runs of one build give the same counts
+  // a fixed secret, fixed ids, fixed V8 seeds and no address randomisation: with the young generation fixed (NODE_FLAGS), two runs of one build give counts within about 1 % (Express's own inline-cache misses move the rest: hence CG_REPEAT)
   const secret = `whsec_${Buffer.alloc(32, 7).toString("base64")}`;
   const [n1, n2] = (process.env.CG_N ?? "1000,3000").split(",").map(Number);
   const warm = Number(process.env.CG_WARM ?? 6000);
