@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { memoryDeadLetters, memoryStore, type DeadLetterStore, type DeliveryObserver, type HandleResult, type WebhookLogger } from "@gemini-webhooks/core";
+import { settingsOf } from "@gemini-webhooks/core/adapter";
 import { fixture } from "@gemini-webhooks/testing";
 import { NOW_S, receiver, SECRET, signed } from "./helpers.js";
 
@@ -160,7 +161,7 @@ describe("process(): events that did not come over HTTP", () => {
     expect(answer(await wh.handle(post(signed(event, { id: "msg_dynamic" }))))).toEqual([200, "duplicate"]);
     // the same job named without the SDK's resource prefix is the same job
     expect(answer(await wh.handle(post(signed(fixture("batch.succeeded", { id: "job1" }), { id: "msg_bare" }))))).toEqual([200, "duplicate"]);
-    expect(wh.dedupeBy).toBe("event");
+    expect(settingsOf(wh).dedupeBy).toBe("event");
     expect(answer(await wh.process(fixture("batch.failed", { id: "batches/job1" }), { webhookId: "batches/job1", scheme: "reconcile" }))).toEqual([200, "ignored"]);
     expect(runs).toBe(1);
     expect(answer(await wh.process({ nope: 1 } as never, { webhookId: "x", scheme: "reconcile" }))).toEqual([400, "invalid_json"]);

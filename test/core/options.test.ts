@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createGeminiWebhooks, GeminiWebhooksConfigError, memoryDeadLetters, memoryStore, webCryptoProvider, type GeminiWebhooksOptions } from "@gemini-webhooks/core";
+import { settingsOf } from "@gemini-webhooks/core/adapter";
 import { SECRET } from "./helpers.js";
 
 // Every option is validated at construction: one error class, code "configuration", the option at fault.
@@ -60,7 +61,8 @@ describe("construction: every option checked once, one error class with a code",
       readTimeoutMs: 1000,
       hooks: [{ onDelivery: () => undefined }],
     });
-    expect([wh.maxBodyBytes, wh.readTimeoutMs]).toEqual([1 << 20, 1000]);
+    const { maxBodyBytes, readTimeoutMs } = settingsOf(wh);
+    expect([maxBodyBytes, readTimeoutMs]).toEqual([1 << 20, 1000]);
     expect(() => createGeminiWebhooks({ jwks: { uri: "http://[::1]:9/jwks.json" } })).not.toThrow();
     expect(() => createGeminiWebhooks({ jwks: { uri: "http://localhost:9/jwks.json" } })).not.toThrow();
   });
