@@ -17,7 +17,7 @@ export type FetchedJob<T extends string> = T extends `batch.${string}`
 /** The `GoogleGenAI` surface fetchJob uses; a `GoogleGenAI` client fits it. */
 export interface JobClient {
   batches: { get(params: { name: string }): Promise<BatchJob> };
-  /** `ai.interactions` (@google/genai 2.x). */
+  /** `ai.interactions`: absent from releases of @google/genai without the Interactions API. */
   interactions?: { get(id: string): Promise<GoogleGenAIInteraction> };
   operations: { getVideosOperation(params: { operation: GenerateVideosOperation }): Promise<GenerateVideosOperation> };
 }
@@ -70,7 +70,7 @@ export async function fetchJob(ai: JobClient, event: JobEventLike, options: Fetc
   if (type.startsWith("interaction.")) {
     const id = idOf(type, data, "interactions/");
     if (typeof ai.interactions?.get !== "function") {
-      throw new GenaiError("unsupported", "This @google/genai client has no interactions API (ai.interactions.get): upgrade @google/genai to 2.x.");
+      throw new GenaiError("unsupported", "This @google/genai client has no Interactions API (ai.interactions.get): upgrade @google/genai (2.x has it).");
     }
     return call(`interaction ${id}`, () => ai.interactions!.get(id));
   }

@@ -127,6 +127,13 @@ describe("interaction.* → the interaction", () => {
     expect(requests).toEqual(["GET /v1beta/interactions/i1"]);
   });
 
+  it("a client without the Interactions API → unsupported, saying to upgrade; nothing requested", async () => {
+    const older = { batches: ai.batches, operations: ai.operations }; // the surface of a release before ai.interactions
+    const e = await refused(fetchJob(older, fixture("interaction.completed", { id: "i1" })));
+    expect([e.code, e.message]).toEqual(["unsupported", expect.stringContaining("upgrade @google/genai")]);
+    expect(requests).toEqual([]);
+  });
+
   it("interaction.failed and requires_action fetch it too", async () => {
     expect((await fetchJob(ai, fixture("interaction.failed", { id: "i1" }))).id).toBe("i1");
     expect((await fetchJob(ai, fixture("interaction.requires_action", { id: "interactions/i1" }))).id).toBe("i1");
