@@ -13,7 +13,7 @@ import {
 } from "@gemini-webhooks/nestjs";
 import type { IdempotencyStore } from "@gemini-webhooks/core";
 import { allFixtures, fixture, generateSecret, signStatic } from "@gemini-webhooks/testing";
-import { clock, NOW_S, SECRET, signed } from "../core/helpers.js";
+import { clock, NOW_S, SECRET, signed } from "../support/receiver.js";
 import { code, deliver, gate, PLATFORMS, row, startApp, until } from "./helpers.js";
 
 /** What the controller methods did. */

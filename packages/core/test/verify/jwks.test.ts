@@ -3,7 +3,7 @@ import { createServer } from "node:net";
 import { randomUUID } from "node:crypto";
 import { createGeminiWebhooks } from "@gemini-webhooks/core";
 import { createTestIssuer, type JwksFault, type TestIssuer } from "@gemini-webhooks/testing";
-import { NOW_S, answer, event, makeClock, post, receiver } from "./helpers.js";
+import { NOW_S, answer, event, makeClock, post, receiver } from "../../../../test/support/dynamic.js";
 
 async function withIssuer(fn: (iss: TestIssuer) => Promise<void>) {
   const iss = await createTestIssuer();

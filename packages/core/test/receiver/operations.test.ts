@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { memoryDeadLetters, memoryStore, type DeadLetterStore, type DeliveryObserver, type HandleResult, type WebhookLogger } from "@gemini-webhooks/core";
 import { settingsOf } from "@gemini-webhooks/core/adapter";
 import { fixture } from "@gemini-webhooks/testing";
-import { NOW_S, receiver, SECRET, signed } from "./helpers.js";
+import { NOW_S, receiver, SECRET, signed } from "../../../../test/support/receiver.js";
 
 const post = (d: { body: string; headers: Record<string, string> }) => ({ ...d, method: "POST" });
 const answer = (r: HandleResult) => [r.status, "status" in r.body ? r.body.status : r.body.error.code];

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createHash, generateKeyPairSync } from "node:crypto";
 import { createGeminiWebhooks, GeminiWebhooksConfigError, memoryStore, type WebhookContext } from "@gemini-webhooks/core";
 import { createTestIssuer, publicKeyPem, signJwt } from "@gemini-webhooks/testing";
-import { NOW_S, answer, event, makeClock, post, receiver, useIssuer } from "./helpers.js";
+import { NOW_S, answer, event, makeClock, post, receiver, useIssuer } from "../../../../test/support/dynamic.js";
 
 const issuer = useIssuer();
 const jwt = (o: Parameters<typeof issuer.current.signJwt>[0] = {}) => issuer.current.signJwt({ event: event(), timestamp: NOW_S, ...o });

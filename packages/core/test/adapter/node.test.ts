@@ -3,8 +3,8 @@ import { PassThrough } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { readNodeBody, receiveNode, sendNode } from "@gemini-webhooks/core/node";
 import { createGeminiWebhooks, WebhookVerificationError } from "@gemini-webhooks/core";
-import { serve } from "../support/http.js";
-import { receiver, signed } from "./helpers.js";
+import { serve } from "../../../../test/support/http.js";
+import { receiver, signed } from "../../../../test/support/receiver.js";
 
 /** A request stream as node:http hands it over (headers, then the body as it arrives). */
 function stream(headers: Record<string, string> = {}) {

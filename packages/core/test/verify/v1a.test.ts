@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { generateKeyPairSync } from "node:crypto";
 import { webCryptoProvider, createGeminiWebhooks, type WebhookContext } from "@gemini-webhooks/core";
 import { createTestIssuer, signStatic, signV1a } from "@gemini-webhooks/testing";
-import { NOW_S, SECRET, answer, event, makeClock, post, receiver, useIssuer } from "./helpers.js";
+import { NOW_S, SECRET, answer, event, makeClock, post, receiver, useIssuer } from "../../../../test/support/dynamic.js";
 
 const issuer = useIssuer();
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createGeminiWebhooks, GeminiWebhooksConfigError } from "@gemini-webhooks/core";
-import { SECRET } from "./helpers.js";
+import { SECRET } from "../../../../test/support/receiver.js";
 
 const make = (o: object) => () => createGeminiWebhooks(o as never);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createGeminiWebhooks, GeminiWebhooksConfigError, memoryDeadLetters, memoryStore, webCryptoProvider, type GeminiWebhooksOptions } from "@gemini-webhooks/core";
 import { settingsOf } from "@gemini-webhooks/core/adapter";
-import { SECRET } from "./helpers.js";
+import { SECRET } from "../../../../test/support/receiver.js";
 
 // Every option is validated at construction: one error class, code "configuration", the option at fault.
 function configError(options: unknown): GeminiWebhooksConfigError {

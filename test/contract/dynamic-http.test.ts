@@ -6,7 +6,7 @@ import express from "express";
 import { geminiWebhooks } from "@gemini-webhooks/express";
 import { createGeminiWebhooks, type WebhookContext } from "@gemini-webhooks/core";
 import { fixture, signStatic } from "@gemini-webhooks/testing";
-import { NOW_S, SECRET, event, makeClock, useIssuer } from "./helpers.js";
+import { NOW_S, SECRET, event, makeClock, useIssuer } from "../support/dynamic.js";
 
 // One endpoint for every scheme, over real HTTP: an Express app on 127.0.0.1 whose receiver fetches the
 // test issuer's JWKS over HTTP too.

@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import pino from "pino";
 import { fixture } from "@gemini-webhooks/testing";
-import { receiver, signed } from "./helpers.js";
+import { receiver, signed } from "../support/receiver.js";
 
 // pino plugs in as `logger` as it is (the README's snippet): the failure line carries the type, id and stack.
 describe("logger: pino", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { createGeminiWebhooks, ERROR_CODES, ERROR_STATUS, memoryStore, WebhookVerificationError, type IdempotencyStore } from "@gemini-webhooks/core";
 import { fixtures, signStatic } from "@gemini-webhooks/testing";
-import { clock, NOW_S, receiver, SECRET, signed } from "./helpers.js";
+import { clock, NOW_S, receiver, SECRET, signed } from "../../../../test/support/receiver.js";
 
 const post = (d: { body: string; headers: Record<string, string> }) => ({ ...d, method: "POST" });
 

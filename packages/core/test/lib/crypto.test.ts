@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createGeminiWebhooks, webCryptoProvider } from "@gemini-webhooks/core";
-import { clock, NOW_S, SECRET, signed } from "./helpers.js";
+import { clock, NOW_S, SECRET, signed } from "../../../../test/support/receiver.js";
 
 // The edge path: no process.getBuiltinModule, only Web Crypto.
 describe("Web Crypto backend (edge runtimes)", () => {
