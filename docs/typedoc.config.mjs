@@ -42,6 +42,10 @@ export default {
   hideGenerator: true,
   githubPages: false,
   entryFileName: "index",
+  // one page per entry point (members are sections of it): a reference that reads like a page, not 270 small ones
+  outputFileStrategy: "modules",
+  // explicit anchors: the plugin numbers some anchors ("#senderstats-1") where VitePress numbers none
+  useHTMLAnchors: true,
   sidebar: { autoConfiguration: true, format: "vitepress", pretty: false, collapsed: true },
   validation: { notExported: false, invalidLink: false, rewrittenLink: false },
   // "@OnGeminiEvent" in prose reads as an unknown block tag: a warning, not an error

@@ -72,6 +72,7 @@ export default defineConfig({
   // A link to a page another branch provides is tolerated while that page is absent, and nothing else is.
   ignoreDeadLinks: absent.map((page) => new RegExp(`^\\.?/?${page}(\\.md|\\.html)?(#.*)?$`)),
   lastUpdated: false,
+  head: [["link", { rel: "icon", type: "image/svg+xml", href: "/favicon.svg" }]],
   vite: { build: { chunkSizeWarningLimit: 2048 } },
   themeConfig: {
     search: { provider: "local" },
