@@ -4,6 +4,7 @@
 //   node scripts/release.mjs --pack-only   build, then pack each package into dist-tarballs/   (pnpm pack:all)
 //   node scripts/release.mjs --dry-run     the same, then `npm publish --dry-run` of each tarball (pnpm release --dry-run)
 //   node scripts/release.mjs               the same, then `npm publish` of each tarball, then `changeset tag`
+//   --skip-build                            use the packages' dist/ as it is (CI has just built them)
 //
 // Packages are discovered, not listed: every packages/*/package.json that is not "private". Each must carry
 // publishConfig { access: "public", provenance: true }; `pnpm pack` turns its workspace: ranges into the real
@@ -40,9 +41,10 @@ export function publishProblems(pkg) {
 function main(argv) {
   const packOnly = argv.includes("--pack-only");
   const dryRun = argv.includes("--dry-run");
-  const unknown = argv.filter((a) => !["--pack-only", "--dry-run"].includes(a));
+  const skipBuild = argv.includes("--skip-build");
+  const unknown = argv.filter((a) => !["--pack-only", "--dry-run", "--skip-build"].includes(a));
   if (unknown.length) {
-    console.error(`release: unknown option ${unknown.join(" ")} (use --dry-run or --pack-only)`);
+    console.error(`release: unknown option ${unknown.join(" ")} (use --dry-run, --pack-only, --skip-build)`);
     return 2;
   }
   const packages = publishablePackages();
@@ -52,9 +54,11 @@ function main(argv) {
     return 1;
   }
 
-  console.log(`==> build (${packages.length} packages)`);
-  const build = spawnSync("pnpm", ["-s", "build"], { cwd: root, stdio: "inherit" });
-  if (build.status !== 0) return 1;
+  if (!skipBuild) {
+    console.log(`==> build (${packages.length} packages)`);
+    const build = spawnSync("pnpm", ["-s", "build"], { cwd: root, stdio: "inherit" });
+    if (build.status !== 0) return 1;
+  }
 
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(OUT, { recursive: true });
