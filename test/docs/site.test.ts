@@ -8,12 +8,15 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error: a plain .mjs module without types
 import { absentOtherBranchPages, PROVIDED_BY_OTHER_BRANCHES } from "../../docs/.vitepress/other-branches.mjs";
+// @ts-expect-error: a plain .mjs script without types
+import { sitePages } from "../../scripts/check-snippets.mjs";
 import { root } from "../support/build.js";
 
 // The built documentation site (docs/.vitepress/dist, from `pnpm docs:build`) in a real headless Chromium
 // (Debian's `chromium`): every page loads with no console error and no failed request, every internal link on
 // it (sidebar and nav included) resolves to a page and, with a #fragment, to an element of that page, and the
-// local search finds "rotate". The site is built here when dist/ is missing; CI builds it first.
+// local search finds "rotate". The site is built here when dist/ is missing or older than a page or the
+// config; CI builds it first.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const DIST = join(root, "docs/.vitepress/dist");
 const TYPES: Record<string, string> = {
@@ -58,7 +61,9 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  if (!existsSync(join(DIST, "index.html"))) execSync("pnpm docs:build", { cwd: root, stdio: "inherit" });
+  const built = existsSync(join(DIST, "index.html")) ? statSync(join(DIST, "index.html")).mtimeMs : 0;
+  const sources = [...(sitePages() as string[]), "docs/.vitepress/config.mts", "docs/typedoc.config.mjs"];
+  if (sources.some((file) => statSync(join(root, file)).mtimeMs > built)) execSync("pnpm docs:build", { cwd: root, stdio: "inherit" });
   server = createServer((req, res) => {
     const file = fileFor(new URL(req.url ?? "/", "http://x").pathname);
     if (!file) {
