@@ -42,25 +42,5 @@ export function captureRawBody(req: IncomingMessage, _res: ServerResponse, buf: 
   (req as unknown as { rawBody?: unknown }).rawBody = buf;
 }
 
-// The same core names from every adapter: a user needs only the adapter's package for a typical app.
-export { createGeminiWebhooks, isEventType, memoryStore, WebhookVerificationError } from "@gemini-webhooks/core";
-export type {
-  AnyGeminiEvent,
-  BatchCancelledEvent,
-  BatchCompletedEvent,
-  BatchExpiredEvent,
-  BatchFailedEvent,
-  BatchSucceededEvent,
-  GeminiEventOf,
-  GeminiWebhookEvent,
-  GeminiWebhooks,
-  GeminiWebhooksOptions,
-  HandleResult,
-  InteractionCancelledEvent,
-  InteractionCompletedEvent,
-  InteractionFailedEvent,
-  InteractionRequiresActionEvent,
-  VideoGeneratedEvent,
-  WebhookContext,
-  WebhookErrorCode,
-} from "@gemini-webhooks/core";
+// Every adapter re-exports core whole: a typical app imports from the adapter package only.
+export * from "@gemini-webhooks/core";

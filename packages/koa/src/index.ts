@@ -90,25 +90,5 @@ export function geminiWebhooks<M = UserMetadata, X extends object = {}>(optionsO
   return Object.assign(middleware, { webhooks }) as GeminiKoaMiddleware<M>;
 }
 
-// The same core names from every adapter: a user needs only the adapter's package for a typical app.
-export { createGeminiWebhooks, isEventType, memoryStore, WebhookVerificationError } from "@gemini-webhooks/core";
-export type {
-  AnyGeminiEvent,
-  BatchCancelledEvent,
-  BatchCompletedEvent,
-  BatchExpiredEvent,
-  BatchFailedEvent,
-  BatchSucceededEvent,
-  GeminiEventOf,
-  GeminiWebhookEvent,
-  GeminiWebhooks,
-  GeminiWebhooksOptions,
-  HandleResult,
-  InteractionCancelledEvent,
-  InteractionCompletedEvent,
-  InteractionFailedEvent,
-  InteractionRequiresActionEvent,
-  VideoGeneratedEvent,
-  WebhookContext,
-  WebhookErrorCode,
-} from "@gemini-webhooks/core";
+// Every adapter re-exports core whole: a typical app imports from the adapter package only.
+export * from "@gemini-webhooks/core";
