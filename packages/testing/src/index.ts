@@ -14,7 +14,6 @@ export type { PrivateKeyInput } from "./private-key.js";
 export { createTestIssuer, type TestIssuer, type TestIssuerOptions, type TestKey, type JwksFault, type JwksFaultOptions } from "./issuer.js";
 export {
   createSender,
-  formatStats,
   type Sender,
   type SenderOptions,
   type SenderRetryOptions,

@@ -18,6 +18,7 @@ Commands:
   dead-letters           list, replay or delete failed deliveries kept in Redis
   replay <id>… | --all   re-deliver failed deliveries kept in Redis (= dead-letters replay)
   doctor --url URL       check the webhooks registered with Gemini against your app (needs GEMINI_API_KEY)
+  webhooks <action>      list, get, create, update, delete, ping or rotate the webhooks registered with Gemini
 
 Run "gemini-webhooks <command> --help" for a command's options.
 
@@ -112,49 +113,61 @@ Options:
   --json                  print { url, headers, body } as JSON instead of curl
   --allow-unknown-type    sign an event type that is not in the catalog
 `,
-  "dead-letters": `Usage: gemini-webhooks dead-letters list|replay|delete [ids…] --redis-url URL [options]
+  "dead-letters": `Usage: gemini-webhooks dead-letters list|replay|delete [ids…] (--app MODULE | --redis-url URL) [options]
 
-The deliveries whose handlers failed, as recorded by redisDeadLetters() from @gemini-webhooks/redis
-(deadLetters option of your receiver). An entry leaves the list when a later delivery of it succeeds.
+The deliveries whose handlers failed, as your receiver's deadLetters store keeps them. An entry leaves the
+list when a later delivery of it succeeds.
 
   list                    print them, the most recently failed first
-  replay <id>… | --all    deliver each stored event to your app again, signed (v1, --secret) under its
-                          ORIGINAL webhook-id, so your app's dedupe applies: one that succeeded meanwhile
-                          answers "duplicate". The entry is deleted on a 2xx answer and kept otherwise.
+  replay <id>… | --all    run each one again:
+                          --app MODULE: through your receiver's own deadLetters.replay(id), under the
+                            entry's stored idempotency key, for every scheme (v1, v1a, JWT): one processed
+                            meanwhile answers "duplicate", and Gemini's later retry of it does too;
+                          --redis-url URL: delivered to your app over HTTP (--url), signed v1 (--secret)
+                            under its ORIGINAL webhook-id: v1 and v1a entries (and dedupeBy "event" keys)
+                            only, as a JWT delivery's key is out of reach of a v1 delivery (use --app).
+                          The entry goes once the replay succeeds, and is kept otherwise.
   delete <id>… | --all    drop entries without replaying them
 
-An <id> is the entry's id (as list prints it) or its webhook-id.
+An <id> is the entry's id (as list prints it) or its webhook-id; it is found wherever it is in the store.
 
 Options:
-  --redis-url URL         the Redis your app uses (default $REDIS_URL), e.g. redis://127.0.0.1:6379
+  --app MODULE            your app's module exporting the receiver (createGeminiWebhooks(...) with its
+                          deadLetters store), without starting a server; default export, "webhooks", or
+                          the first receiver found
+  --export NAME           the export to use from --app
+  --redis-url URL         or: the Redis of your app's redisDeadLetters (default $REDIS_URL)
   --prefix P              the redisDeadLetters prefix, if your app sets one (default "gemini-webhooks:")
-  --limit N               look at the N most recent entries (default 100)
-  --url URL               replay: your app's webhook endpoint (default $GEMINI_WEBHOOK_URL)
-  --secret whsec_…        replay: your app's static webhook secret (default $GEMINI_WEBHOOK_SECRET)
-  --max-attempts N        replay: attempts per entry, with backoff (default 3)
-  --base-delay MS         replay: first retry delay, doubled each time (default 1000)
-  --timeout MS            replay: an attempt with no answer within this fails (default 10000)
+  --limit N               list / --all: the N most recent entries (default 100)
+  --url URL               HTTP replay: your app's webhook endpoint (default $GEMINI_WEBHOOK_URL)
+  --secret whsec_…        HTTP replay: your app's static webhook secret (default $GEMINI_WEBHOOK_SECRET)
+  --max-attempts N        HTTP replay: attempts per entry, with backoff (default 3)
+  --base-delay MS         HTTP replay: first retry delay, doubled each time (default 1000)
+  --timeout MS            HTTP replay: an attempt with no answer within this fails (default 10000)
   --json                  print JSON
 
-Needs @gemini-webhooks/redis and a Redis client (ioredis or redis) installed next to this package.
-Exits 0 when every replay was delivered, 1 when one was not (its entry is kept) or Redis is unreachable.
+--redis-url needs @gemini-webhooks/redis and a Redis client (ioredis or redis) installed next to this package.
+Exits 0 when every replay succeeded, 1 when one did not (its entry is kept) or the store is unreachable,
+2 on bad usage.
 `,
-  replay: `Usage: gemini-webhooks replay <id>… | --all --redis-url URL [--url URL] [--secret whsec_…] [options]
+  replay: `Usage: gemini-webhooks replay <id>… | --all (--app MODULE | --redis-url URL --url URL --secret whsec_…)
 
-Shorthand for "gemini-webhooks dead-letters replay": delivers each failed delivery that redisDeadLetters()
-keeps in Redis to your app again, signed (v1, --secret) under its ORIGINAL webhook-id, so your app's dedupe
-applies (one that succeeded meanwhile answers "duplicate"). The entry is deleted on a 2xx answer and kept
-otherwise. An <id> is the entry's id (as "gemini-webhooks dead-letters list" prints it) or its webhook-id.
-Options: those of "gemini-webhooks dead-letters --help" (--redis-url, --prefix, --limit, --url, --secret,
---max-attempts, --base-delay, --timeout, --json).
+Shorthand for "gemini-webhooks dead-letters replay": runs failed deliveries again. With --app, through your
+receiver's own deadLetters.replay(id), under each entry's stored idempotency key (any scheme, JWT included);
+with --redis-url, re-delivered to --url signed v1 under the original webhook-id (v1 and v1a entries).
+Either way your app's dedupe applies: one processed meanwhile answers "duplicate". The entry goes once the
+replay succeeds and is kept otherwise. An <id> is the entry's id or its webhook-id.
+Options: those of "gemini-webhooks dead-letters --help".
 `,
   doctor: `Usage: gemini-webhooks doctor --url URL [--app MODULE] [--export NAME] [--json]
 
 Lists the webhooks registered with the Gemini API (project of GEMINI_API_KEY) and checks, for URL:
 whether one points at it, its state (and what to do when Gemini disabled it after failed deliveries),
 its subscribed events against the handlers your app registers (with --app), and whether the signing
-secret in GEMINI_WEBHOOK_SECRET is one of the webhook's (when the API shows enough of it to tell).
-Needs @gemini-webhooks/genai and @google/genai installed.
+secrets in GEMINI_WEBHOOK_SECRET are the webhook's (when the API shows enough of them to tell). During a
+rotation, set both (GEMINI_WEBHOOK_SECRET=new,old): doctor checks each one, and with --app confirms that
+your receiver accepts a delivery signed with each.
+Needs @gemini-webhooks/genai and @google/genai installed (not for --help).
 
 Options:
   --url URL               the URL Gemini should deliver to (default $GEMINI_WEBHOOK_URL)
@@ -166,6 +179,34 @@ Options:
 Environment: GEMINI_API_KEY (or GOOGLE_API_KEY), GEMINI_WEBHOOK_SECRET (several: comma-separated),
 GOOGLE_GEMINI_BASE_URL (another API endpoint, e.g. a local test server).
 Exits 0 when nothing needs fixing, 1 when something does (or the API could not be asked), 2 on bad usage.
+`,
+  webhooks: `Usage: gemini-webhooks webhooks <action> [id] [options]
+
+The static webhooks registered with the Gemini API (project of GEMINI_API_KEY), through @google/genai.
+
+  list                    every registered webhook (follows every page)
+  get <id>                one webhook
+  create --url URL --events a,b [--name N]
+                          register one; prints its signing secret once, on stdout only
+  update <id> [--url URL] [--events a,b] [--name N] [--state enabled|disabled]
+                          change what is given (e.g. --state enabled after Gemini disabled it)
+  delete <id>             remove one
+  ping <id>               ask Gemini to send it a ping event
+  rotate <id> --revoke immediately|after-24h
+                          a new signing secret, printed once inside the receiver config that holds it and
+                          the current one (from GEMINI_WEBHOOK_SECRET), with the time the old one expires;
+                          then check with: gemini-webhooks doctor --url URL --app MODULE
+
+Event types a webhook can subscribe to: batch.succeeded, batch.expired, batch.failed,
+interaction.requires_action, interaction.completed, interaction.failed, video.generated.
+
+Options:
+  --json                  print the API's answer as JSON (create / rotate: the secret is in it, once)
+
+Environment: GEMINI_API_KEY (or GOOGLE_API_KEY), GOOGLE_GEMINI_BASE_URL (another API endpoint),
+GEMINI_WEBHOOK_SECRET (rotate: the current secret, kept valid until it expires).
+Needs @google/genai installed (not for --help).
+Exits 0 on success, 1 when the API refused or failed, 2 on bad usage.
 `,
   secret: `Usage: gemini-webhooks secret [--bytes N]
 

@@ -2,8 +2,8 @@ import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } fr
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
-import { createTestIssuer } from "../issuer.js";
-import type { SenderIssuer } from "../sender.js";
+import { createTestIssuer } from "@gemini-webhooks/testing";
+import type { SenderIssuer } from "@gemini-webhooks/testing";
 import { CliError, type CliIO } from "./output.js";
 
 /** Where `--dynamic` keeps its test keys unless --keys says otherwise. */

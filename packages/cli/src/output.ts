@@ -3,6 +3,8 @@ export interface CliIO {
   stdout: { write(s: string): unknown; isTTY?: boolean };
   stderr: { write(s: string): unknown; isTTY?: boolean };
   env: Record<string, string | undefined>;
+  /** Where `--app` modules are resolved from (default: process.cwd()). */
+  cwd?: string;
 }
 
 /** A usage or runtime error: printed as one line, exit code 2 (usage) or 1 (runtime). */

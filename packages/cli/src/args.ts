@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { GEMINI_EVENT_TYPES, isKnownEventType } from "@gemini-webhooks/core";
-import { fixture } from "../fixtures.js";
+import { fixture } from "@gemini-webhooks/testing";
 import { CliError, type CliIO } from "./output.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The `gemini-webhooks` command: trigger, listen, sign, secret. See `gemini-webhooks --help`.
-import { runCli } from "./cli/main.js";
+// The `gemini-webhooks` bin: runs the command line and exits with its code. See `gemini-webhooks --help`.
+import { runCli } from "./main.js";
 
 runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
   (code) => {

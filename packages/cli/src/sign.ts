@@ -1,4 +1,4 @@
-import { newMessageId, signStatic } from "../sign-static.js";
+import { newMessageId, signStatic } from "@gemini-webhooks/testing";
 import { buildEvent, EVENT_OPTIONS, num, parse, secretOf, str, url as parseUrl } from "./args.js";
 import { DEFAULT_URL } from "./help.js";
 import { CliError, type CliIO } from "./output.js";

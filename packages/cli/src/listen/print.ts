@@ -1,4 +1,5 @@
 import { paintStatus, type Paint } from "../output.js";
+import { maskUrl, printable, printableJson } from "../text.js";
 import type { DeliveryRecord } from "./record.js";
 
 /** The headers shown for a delivery (all of them are in --json and the inspector). */
@@ -6,7 +7,7 @@ const WEBHOOK_HEADERS = ["webhook-id", "webhook-timestamp", "webhook-signature",
 
 /** Colours JSON for a terminal: keys cyan, strings green, numbers and literals magenta. */
 export function prettyJson(value: unknown, p: Paint): string {
-  const text = JSON.stringify(value, null, 2);
+  const text = printableJson(JSON.stringify(value, null, 2));
   if (!p.enabled) return text;
   return text.replace(/("(?:\\.|[^"\\])*")(\s*:)?|\b(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)\b/g, (m, str: string | undefined, colon: string | undefined, lit: string | undefined) => {
     if (str !== undefined) return colon ? `${p.cyan(str)}${colon}` : p.green(str);
@@ -18,9 +19,13 @@ function indent(s: string, by = "  "): string {
   return s.replace(/^/gm, by);
 }
 
+/** Text from the request or the app, shortened, its control characters escaped (it may span lines). */
 function clip(text: string, max = 400): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
+  return printable(text.length > max ? `${text.slice(0, max)}…` : text, { multiline: true });
 }
+
+/** One line of text from the request or the app, its control characters (newlines included) escaped. */
+const one = (text: string) => printable(text);
 
 function messageOf(answerBody: string): string | undefined {
   try {
@@ -52,7 +57,7 @@ export function jsonLine(r: DeliveryRecord): string {
     ...(r.resendOf !== undefined ? { resendOf: r.resendOf } : {}),
     headers: shownHeaders(r),
   };
-  return `${JSON.stringify(line)}\n`;
+  return `${printableJson(JSON.stringify(line))}\n`;
 }
 
 /** A delivery as terminal text: a head line, then the error, headers, event and the app's answer. */
@@ -61,22 +66,22 @@ export function textBlock(r: DeliveryRecord, c: Paint, showHeaders: boolean): st
   const head = [
     c.dim(r.receivedAt.slice(11, 19)),
     paintStatus(c, r.answer.status, `${r.answer.status} ${r.outcome}`),
-    r.type ? c.bold(r.type) : c.dim(`${r.method} ${r.path}`),
-    v ? c.dim(`${v.webhookId} · ${v.scheme}${v.keyId ? ` · kid ${v.keyId}` : ""}${r.resendOf !== undefined ? ` · resend of #${r.resendOf}` : ""}`) : "",
+    r.type ? c.bold(one(r.type)) : c.dim(one(`${r.method} ${r.path}`)),
+    v ? c.dim(one(`${v.webhookId} · ${v.scheme}${v.keyId ? ` · kid ${v.keyId}` : ""}`) + (r.resendOf !== undefined ? ` · resend of #${r.resendOf}` : "")) : "",
   ].filter(Boolean);
   let s = `${head.join("  ")}\n`;
   const message = r.forward ? undefined : messageOf(r.answer.body);
-  if (message) s += `${indent(c.red(message))}\n`;
+  if (message) s += `${indent(c.red(one(message)))}\n`;
   if (showHeaders || !r.event) {
-    const hs = Object.entries(shownHeaders(r)).map(([k, val]) => `${c.dim(`${k}:`)} ${val}`);
+    const hs = Object.entries(shownHeaders(r)).map(([k, val]) => `${c.dim(`${one(k)}:`)} ${one(val)}`);
     if (hs.length) s += `${indent(hs.join("\n"))}\n`;
   }
   if (r.event !== undefined && r.outcome !== "duplicate") s += `${indent(prettyJson(r.event, c))}\n`;
   else if (r.event === undefined && r.body && r.answer.status !== 405) s += `${indent(c.dim(clip(r.body)))}\n`;
   if (r.forward) {
     const f = r.forward;
-    const said = f.status !== undefined ? paintStatus(c, f.status, `${f.status}`) : c.red(`not reached: ${f.error}`);
-    s += `${indent(`${c.dim("→ app")} ${f.url} ${c.dim("answered")} ${said} ${c.dim(`in ${f.durationMs} ms`)}`)}\n`;
+    const said = f.status !== undefined ? paintStatus(c, f.status, `${f.status}`) : c.red(`not reached: ${one(f.error ?? "")}`);
+    s += `${indent(`${c.dim("→ app")} ${one(maskUrl(f.url))} ${c.dim("answered")} ${said} ${c.dim(`in ${f.durationMs} ms`)}`)}\n`;
     if (f.body) s += `${indent(clip(f.body), "    ")}\n`;
   }
   return s;

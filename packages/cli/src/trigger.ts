@@ -1,4 +1,5 @@
-import { createSender, formatStats, type AttemptReport, type DeliveryReport, type SenderScheme } from "../sender.js";
+import { createSender, type AttemptReport, type DeliveryReport, type SenderScheme } from "@gemini-webhooks/testing";
+import { formatStats } from "./stats.js";
 import { buildEvent, EVENT_OPTIONS, list, num, parse, secretOf, str, url as parseUrl } from "./args.js";
 import { DEFAULT_URL } from "./help.js";
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEFAULT_ISSUER_PORT, defaultKeysPath, startLocalIssuer, type LocalIssuer } from "./local-issuer.js";

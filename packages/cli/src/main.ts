@@ -1,11 +1,14 @@
-import { generateSecret } from "../sign-static.js";
+import { generateSecret } from "@gemini-webhooks/testing";
 import { num, parse } from "./args.js";
 import { deadLetters } from "./dead-letters.js";
+import { doctorCommand } from "./doctor.js";
 import { HELP } from "./help.js";
 import { listen } from "./listen.js";
 import { CliError, colorsFor, type CliIO } from "./output.js";
 import { sign } from "./sign.js";
+import { maskUrls, printable } from "./text.js";
 import { trigger } from "./trigger.js";
+import { webhooksCommand } from "./webhooks.js";
 
 declare const __VERSION__: string | undefined;
 
@@ -31,13 +34,13 @@ export async function runCli(argv: string[], io: CliIO, stop?: Promise<unknown>)
     switch (command) {
       case undefined:
         io.stderr.write(HELP.main!);
-        throw new CliError("missing command (trigger, listen, sign, secret, dead-letters, replay or doctor)");
+        throw new CliError("missing command (trigger, listen, sign, secret, dead-letters, replay, doctor or webhooks)");
       case "-h":
       case "--help":
         return help("main")();
       case "help": {
         const topic = rest[0];
-        if (topic !== undefined && !(topic in HELP && topic !== "main")) throw new CliError(`no help for "${topic}": commands are trigger, listen, sign, secret, dead-letters, replay, doctor`);
+        if (topic !== undefined && !(topic in HELP && topic !== "main")) throw new CliError(`no help for "${topic}": commands are trigger, listen, sign, secret, dead-letters, replay, doctor, webhooks`);
         return help(topic ?? "main")();
       }
       case "-v":
@@ -57,23 +60,19 @@ export async function runCli(argv: string[], io: CliIO, stop?: Promise<unknown>)
       case "replay":
         // shorthand for "dead-letters replay": re-deliver failed deliveries kept in Redis to the app
         return await deadLetters(["replay", ...rest], io, help("replay"));
-      case "doctor": {
-        // The logic lives in @gemini-webhooks/genai (with @google/genai): loaded only for this command.
-        const genai = await import("@gemini-webhooks/genai").catch(() => {
-          throw new CliError("doctor needs @gemini-webhooks/genai and @google/genai: npm install -D @gemini-webhooks/genai @google/genai", 1);
-        });
-        return await genai.doctorCli(rest, io, help("doctor"));
-      }
+      case "doctor":
+        return await doctorCommand(rest, io, help("doctor"));
+      case "webhooks":
+        return await webhooksCommand(rest, io, help("webhooks"));
       default:
-        throw new CliError(`unknown command "${command}": use trigger, listen, sign, secret, dead-letters, replay or doctor (gemini-webhooks --help)`);
+        throw new CliError(`unknown command "${printable(command)}": use trigger, listen, sign, secret, dead-letters, replay, doctor or webhooks (gemini-webhooks --help)`);
     }
   } catch (e) {
     const c = colorsFor(io.stderr, io.env);
-    if (e instanceof CliError) {
-      io.stderr.write(`${c.red("error:")} ${e.message}\n`);
-      return e.exitCode;
-    }
-    io.stderr.write(`${c.red("error:")} ${(e as Error)?.message ?? String(e)}\n`);
+    // a message may quote a URL or text from outside: masked and escaped like everything else printed
+    const message = printable(maskUrls((e as Error)?.message ?? String(e)));
+    io.stderr.write(`${c.red("error:")} ${message}\n`);
+    if (e instanceof CliError) return e.exitCode;
     return 1;
   }
 }

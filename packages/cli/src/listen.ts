@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createGeminiWebhooks, type GeminiWebhooksOptions, type JwksOptions } from "@gemini-webhooks/core";
-import { generateSecret } from "../sign-static.js";
+import { generateSecret } from "@gemini-webhooks/testing";
 import { startInspector, type Inspector } from "./inspector/server.js";
 import { createResender } from "./inspector/resend.js";
 import { num, parse, secretOf, str, url as parseUrl } from "./args.js";
@@ -10,6 +10,7 @@ import { createReceiver } from "./listen/receiver.js";
 import { DeliveryLog } from "./listen/record.js";
 import { DEFAULT_AUDIENCE, defaultJwksUri } from "./local-issuer.js";
 import { CliError, colorsFor, type CliIO } from "./output.js";
+import { maskUrl, printable } from "./text.js";
 
 const OPTIONS = {
   port: { type: "string", short: "p" },
@@ -107,7 +108,7 @@ export async function listen(args: string[], io: CliIO, showHelp: () => number, 
   if (ui) {
     const resender = createResender({ listening: base, secret, onProgress: (pr) => inspector?.progress(pr) });
     try {
-      inspector = await startInspector({ port: uiPort, log, resender, info: { listening: base, ...(forward ? { forward: forward.url } : {}), example } });
+      inspector = await startInspector({ port: uiPort, log, resender, info: { listening: base, ...(forward ? { forward: maskUrl(forward.url) } : {}), example } });
     } catch (e) {
       server.close();
       const code = (e as NodeJS.ErrnoException).code;
@@ -119,13 +120,13 @@ export async function listen(args: string[], io: CliIO, showHelp: () => number, 
   if (!json) {
     io.stdout.write(`${c.bold("Listening")} on ${base} (POST, any path) — Ctrl-C to stop\n`);
     if (generated) io.stdout.write(`Signing secret (generated; pass --secret to keep one): ${c.bold(secret)}\n`);
-    if (jwks) io.stdout.write(`Dynamic webhooks: JWKS ${jwks.uri}, audience ${String(jwks.audience)}\n`);
-    if (forward) io.stdout.write(`Forwarding verified deliveries to ${c.bold(forward.url)}; the app's answer goes back to the sender\n`);
+    if (jwks) io.stdout.write(`Dynamic webhooks: JWKS ${printable(maskUrl(String(jwks.uri)))}, audience ${printable(String(jwks.audience))}\n`);
+    if (forward) io.stdout.write(`Forwarding verified deliveries to ${c.bold(printable(maskUrl(forward.url)))}; the app's answer goes back to the sender\n`);
     if (inspector) io.stdout.write(`Inspector: ${c.bold(inspector.url)}\n`);
     io.stdout.write(c.dim(`Try: ${example}${jwks && !jwksUri ? "  (or --dynamic)" : ""}\n`));
   } else {
     io.stdout.write(
-      `${JSON.stringify({ listening: base, ...(generated ? { secret } : {}), ...(jwks ? { jwks: jwks.uri } : {}), ...(forward ? { forward: forward.url } : {}), ...(inspector ? { inspector: inspector.url } : {}) })}\n`,
+      `${JSON.stringify({ listening: base, ...(generated ? { secret } : {}), ...(jwks ? { jwks: maskUrl(String(jwks.uri)) } : {}), ...(forward ? { forward: maskUrl(forward.url) } : {}), ...(inspector ? { inspector: inspector.url } : {}) })}\n`,
     );
   }
 

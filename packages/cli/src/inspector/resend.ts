@@ -1,5 +1,5 @@
-import { createSender, type AttemptReport } from "../../sender.js";
-import { newMessageId } from "../../sign-static.js";
+import { createSender, type AttemptReport } from "@gemini-webhooks/testing";
+import { newMessageId } from "@gemini-webhooks/testing";
 import { RESEND_HEADER, type DeliveryRecord } from "../listen/record.js";
 
 /** Progress of one resend, as the page shows it. */
@@ -21,6 +21,31 @@ export interface Resender {
   start(record: DeliveryRecord, fresh: boolean): { webhookId: string };
   /** Stops every resend still waiting out a backoff. */
   close(): void;
+}
+
+/**
+ * Where a resend of a delivery received at `path` goes: the listener's own origin, never another. The path is
+ * the request-target the sender chose, so it is reduced to origin-form first: an absolute-form target
+ * (`http://elsewhere/x`) keeps only its path, and leading slashes or backslashes (`//elsewhere/x`,
+ * `/\elsewhere/x`, which a URL parser reads as another host) collapse to one.
+ */
+export function resendUrl(listening: string, path: string): string {
+  const origin = new URL(listening).origin;
+  let p = path;
+  if (!p.startsWith("/") && !p.startsWith("\\")) {
+    try {
+      const u = new URL(p);
+      p = `${u.pathname}${u.search}`;
+    } catch {
+      p = "/";
+    }
+  }
+  const q = p.indexOf("?");
+  const target = new URL(origin);
+  target.pathname = `/${(q >= 0 ? p.slice(0, q) : p).replace(/\\/g, "/").replace(/^\/+/, "")}`;
+  target.search = q >= 0 ? p.slice(q) : "";
+  if (target.origin !== origin) throw new Error(`a resend goes to ${origin} only`);
+  return target.href;
 }
 
 /**
@@ -49,7 +74,7 @@ export function createResender(options: { listening: string; secret: string | un
       const webhookId = fresh ? newMessageId() : (r.verification as { webhookId: string }).webhookId;
       const report = (p: Omit<ResendProgress, "seq" | "webhookId">) => options.onProgress({ seq: r.seq, webhookId, ...p });
       const sender = createSender({
-        url: new URL(r.path, options.listening).href,
+        url: resendUrl(options.listening, r.path),
         secret: options.secret!,
         scheme: "v1",
         headers: { "user-agent": "gemini-webhooks-inspector", [RESEND_HEADER]: String(r.seq) },
