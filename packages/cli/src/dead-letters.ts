@@ -114,11 +114,14 @@ export async function deadLetters(args: string[], io: CliIO, showHelp: () => num
   if (action === "list" && (ids.length || all)) throw new CliError("list takes no ids (use --limit)");
   if (action !== "list" && all && ids.length) throw new CliError("give ids or --all, not both");
   if (action !== "list" && !all && !ids.length) throw new CliError(`${action} needs the id of a dead letter (see: gemini-webhooks dead-letters list) or --all`);
+  if (!viaApp && !(str(p, "redis-url") ?? io.env.REDIS_URL)) {
+    throw new CliError("missing --redis-url (the Redis your app's redisDeadLetters uses, e.g. redis://127.0.0.1:6379; or set REDIS_URL), or --app MODULE");
+  }
   let target: string | undefined;
   let secret: string | undefined;
   if (action === "replay" && !viaApp) {
     const u = str(p, "url") ?? io.env.GEMINI_WEBHOOK_URL;
-    if (!u) throw new CliError("replay needs --app (the receiver's module: replays any scheme under its stored key), or --url, your app's webhook endpoint (or set GEMINI_WEBHOOK_URL)");
+    if (!u) throw new CliError("replay needs --url, your app's webhook endpoint (or set GEMINI_WEBHOOK_URL); or --app MODULE, to replay through the receiver itself");
     target = parseUrl(u);
     secret = secretOf(p, io, true);
   }
@@ -160,7 +163,7 @@ export async function deadLetters(args: string[], io: CliIO, showHelp: () => num
       results.push({ id: e.id, webhookId: e.ctx.webhookId, scheme: e.ctx.scheme, delivered, answer, attempts, deleted: delivered });
       if (json) return;
       const mark = delivered ? out.green("✔") : out.red("✘");
-      io.stdout.write(`${mark} ${printable(e.event.type)} ${out.dim(`${printable(e.ctx.webhookId)} · ${printable(e.ctx.scheme)}`)} → ${paintStatus(out, status, printable(answer))} ${out.dim(note)}\n`);
+      io.stdout.write(`${mark} ${printable(e.event.type)} ${out.dim(printable(e.ctx.webhookId))} → ${paintStatus(out, status, printable(answer))} ${out.dim(note)}\n`);
     };
     const sender = target ? createSender({ url: target, secret: secret!, scheme: "v1", retry, headers: { "user-agent": "gemini-webhooks-dead-letters" } }) : undefined;
     for (const e of chosen) {
@@ -188,7 +191,7 @@ export async function deadLetters(args: string[], io: CliIO, showHelp: () => num
     }
     if (json) io.stdout.write(`${printableJson(JSON.stringify({ replayed: results }, null, 2))}\n`);
     const failed = results.filter((r) => !r.delivered);
-    if (failed.length) throw new CliError(`${failed.length} of ${plural(results.length, "replay")} failed (first: ${failed[0]!.answer}); their entries are kept`, 1);
+    if (failed.length) throw new CliError(`${failed.length} of ${plural(results.length, "replay")} failed (last answer: ${failed[0]!.answer}); their entries are kept`, 1);
     return 0;
   } finally {
     await source.close();
