@@ -57,6 +57,7 @@ export function url(s: string): string {
     throw new CliError(`bad URL "${s}": give a full URL such as http://127.0.0.1:3000/gemini-callback`);
   }
   if (u.protocol !== "http:" && u.protocol !== "https:") throw new CliError(`bad URL "${s}": only http:// and https:// are supported`);
+  if (u.username || u.password) throw new CliError(`bad URL "${s}": a URL with credentials (user:password@) cannot be requested; drop them`);
   return u.href;
 }
 

@@ -4,7 +4,7 @@ import { importApp, receiverOf } from "./app-module.js";
 import { num, parse, secretOf, str, url as parseUrl } from "./args.js";
 import { CliError, colorsFor, paintStatus, plural, type CliIO } from "./output.js";
 import { openDeadLetters } from "./redis.js";
-import { maskUrl, printable, printableJson } from "./text.js";
+import { maskUrl, maskUrls, printable, printableJson } from "./text.js";
 
 const OPTIONS = {
   "redis-url": { type: "string" },
@@ -42,8 +42,8 @@ interface Desk {
 }
 
 function describe(a: AttemptReport): string {
-  if (a.status !== undefined) return `${a.status}${a.answer ? ` ${a.answer}` : ""}`;
-  return a.outcome === "timeout" ? "timeout" : `network error${a.message ? ` (${a.message})` : ""}`;
+  if (a.status !== undefined) return `${a.status}${a.answer ? ` ${printable(a.answer)}` : ""}`;
+  return a.outcome === "timeout" ? "timeout" : `network error${a.message ? ` (${printable(maskUrls(a.message))})` : ""}`;
 }
 
 /**

@@ -3,6 +3,7 @@ import { formatStats } from "./stats.js";
 import { buildEvent, EVENT_OPTIONS, list, num, parse, secretOf, str, url as parseUrl } from "./args.js";
 import { DEFAULT_URL } from "./help.js";
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEFAULT_ISSUER_PORT, defaultKeysPath, startLocalIssuer, type LocalIssuer } from "./local-issuer.js";
+import { maskUrls, printable } from "./text.js";
 import { CliError, colorsFor, formatMs, paintStatus, plural, progressLine, type CliIO } from "./output.js";
 
 const OPTIONS = {
@@ -27,8 +28,8 @@ const OPTIONS = {
 } as const;
 
 function describe(a: AttemptReport): string {
-  if (a.status !== undefined) return `${a.status}${a.answer ? ` ${a.answer}` : ""}`;
-  return a.outcome === "timeout" ? "timeout" : `network error${a.message ? ` (${a.message})` : ""}`;
+  if (a.status !== undefined) return `${a.status}${a.answer ? ` ${printable(a.answer)}` : ""}`;
+  return a.outcome === "timeout" ? "timeout" : `network error${a.message ? ` (${printable(maskUrls(a.message))})` : ""}`;
 }
 
 export async function trigger(args: string[], io: CliIO, showHelp: () => number): Promise<number> {
@@ -94,7 +95,7 @@ export async function trigger(args: string[], io: CliIO, showHelp: () => number)
         log(`  ${out.dim("duplicate")} ${d.id} → ${paintStatus(out, a.status, describe(a))}`);
       } else if (a.outcome !== "ok") {
         const more = a.n < retry.maxAttempts ? "will retry" : "giving up";
-        log(`  ${out.dim(`attempt ${a.n}`)} ${d.type} ${d.id} → ${paintStatus(out, a.status, describe(a))}${a.message && a.status !== undefined ? out.dim(`: ${a.message}`) : ""} ${out.dim(`(${more})`)}`);
+        log(`  ${out.dim(`attempt ${a.n}`)} ${d.type} ${d.id} → ${paintStatus(out, a.status, describe(a))}${a.message && a.status !== undefined ? out.dim(`: ${printable(a.message)}`) : ""} ${out.dim(`(${more})`)}`);
       }
     },
   });
