@@ -86,6 +86,8 @@ export interface GeminiApi {
   defaultPageSize: number;
   /** Largest page returned, whatever the request asks ("the service may return fewer than this value"). */
   maxPageSize: number;
+  /** A broken API: every page of the batch listing answers this same nextPageToken (undefined: real paging). */
+  stuckPageToken: string | undefined;
   /** The next `times` requests whose path matches `match` answer `status` (Google's error body). */
   fail(match: RegExp, status: number, times?: number, retryAfter?: string): void;
   addBatch(batch: Partial<FakeBatch> & { name: string }): FakeBatch;
@@ -167,12 +169,17 @@ export async function startGeminiApi(options: { apiKey?: string } = {}): Promise
 
     let m: RegExpExecArray | null;
     if (path === "/v1beta/batches") {
+      if (api.stuckPageToken !== undefined) {
+        const p = page([...batches.values()], pageSize(query.pageSize), undefined);
+        return sendJson(res, { operations: p.items.map(operationOf), nextPageToken: api.stuckPageToken });
+      }
       const p = page([...batches.values()], pageSize(query.pageSize), query.pageToken || undefined);
       return sendJson(res, { operations: p.items.map(operationOf), ...(p.next ? { nextPageToken: p.next } : {}) });
     }
     if ((m = /^\/v1beta\/batches\/([^/:]+)$/.exec(path))) {
-      const b = batches.get(`batches/${m[1]}`);
-      return b ? sendJson(res, operationOf(b)) : sendError(res, 404, `Batch batches/${m[1]} not found.`);
+      const id = decodeURIComponent(m[1]!);
+      const b = batches.get(`batches/${id}`);
+      return b ? sendJson(res, operationOf(b)) : sendError(res, 404, `Batch batches/${id} not found.`);
     }
     if ((m = /^\/v1beta\/files\/([^/:]+):download$/.exec(path))) {
       if (query.alt !== "media") return sendError(res, 400, "alt=media is required to download a file.");
@@ -220,6 +227,7 @@ export async function startGeminiApi(options: { apiKey?: string } = {}): Promise
     requests,
     defaultPageSize: 50,
     maxPageSize: 1000,
+    stuckPageToken: undefined,
     fail(match, status, times = 1, retryAfter) {
       faults.push({ match, status, times, ...(retryAfter ? { retryAfter } : {}) });
     },
@@ -237,6 +245,7 @@ export async function startGeminiApi(options: { apiKey?: string } = {}): Promise
       faults.length = 0;
       api.defaultPageSize = 50;
       api.maxPageSize = 1000;
+      api.stuckPageToken = undefined;
     },
     client(key = apiKey) {
       return new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl } });
