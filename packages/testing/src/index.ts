@@ -11,7 +11,7 @@ export {
 export { signV1a, type SignV1aInput } from "./sign-v1a.js";
 export { signJwt, signJwsCompact, publicKeyPem, type SignJwtInput, type JwtKeyInput, type JwtBodyBinding, type JwtDelivery } from "./sign-jwt.js";
 export type { PrivateKeyInput } from "./private-key.js";
-export { createTestIssuer, type TestIssuer, type TestIssuerOptions, type TestKey, type JwksFault, type JwksFaultOptions } from "./issuer.js";
+export { createTestIssuer, type TestIssuer, type TestIssuerOptions, type TestKey, type JwksFault, type JwksFaultOptions } from "./issuer/server.js";
 export {
   createSender,
   type Sender,

@@ -1,4 +1,4 @@
-import type { TestIssuer } from "./issuer.js";
+import type { TestIssuer } from "./issuer/server.js";
 import { newMessageId, signStatic } from "./sign-static.js";
 
 /** How a delivery is signed: static (v1, HMAC), dynamic as delivered (v1a, Ed25519) or as documented (JWT). */
