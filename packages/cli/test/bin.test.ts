@@ -48,6 +48,16 @@ describe("the gemini-webhooks bin without its optional dependencies", () => {
     expect([h.status, h.stdout]).toEqual([0, r.stdout]);
   });
 
+  it("--app loads an ES module or a CommonJS one by path, and exits although the module holds open handles", () => {
+    const receiver = 'createGeminiWebhooks({ secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", logger: false })';
+    writeFileSync(join(dir, "app.mjs"), `import { createGeminiWebhooks } from "@gemini-webhooks/core";\nsetInterval(() => {}, 1000);\nexport const webhooks = ${receiver};\n`);
+    writeFileSync(join(dir, "app.cjs"), `const { createGeminiWebhooks } = require("@gemini-webhooks/core");\nsetInterval(() => {}, 1000);\nexports.webhooks = ${receiver};\n`);
+    for (const app of ["./app.mjs", "./app.cjs"]) {
+      const r = run(["dead-letters", "list", "--app", app]);
+      expect([app, r.status, r.stdout, r.stderr]).toEqual([app, 0, "no dead letters\n", ""]);
+    }
+  });
+
   it("a command that needs a missing peer says what to install, exit 1", () => {
     const doctor = run(["doctor", "--url", "https://my.app/gemini-callback"], { GEMINI_API_KEY: "k" });
     expect(doctor.status).toBe(1);
