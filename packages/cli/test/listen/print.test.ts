@@ -1,6 +1,7 @@
+import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixture, generateSecret, signStatic } from "@gemini-webhooks/testing";
-import { runCliInProcess } from "../../../../test/support/cli.js";
+import { runCliInProcess, startListen, until } from "../../../../test/support/cli.js";
 
 // listen's text output: a forged body, header or path must not drive the terminal (ESC, BEL, CR, C1 CSI).
 const SECRET = generateSecret();
@@ -41,5 +42,32 @@ describe("listen (text output) escapes control characters from requests", () => 
     expect(cli.stdout.text).not.toMatch(CONTROL);
     expect(cli.stdout.text).not.toContain("\u202e");
     expect(cli.stdout.text).toContain("boom\\u009b2J\\u202eevil");
+  });
+});
+
+describe("listen --json escapes what JSON.stringify leaves raw", () => {
+  it("a C1 control in a forged header comes out as a \\u escape; the line still parses", async () => {
+    const l = await startListen(["--secret", SECRET]);
+    try {
+      const { port } = new URL(l.info.listening);
+      const status = await new Promise<number | undefined>((resolve, reject) => {
+        const req = request(
+          { host: "127.0.0.1", port, method: "POST", path: "/p", headers: { "webhook-id": "msg_\u0085", "webhook-timestamp": "1", "webhook-signature": "v1,AAAA" } },
+          (r) => {
+            r.resume();
+            resolve(r.statusCode);
+          },
+        );
+        req.on("error", reject);
+        req.end("x\u009b");
+      });
+      expect(status).toBe(400);
+      await until(() => l.deliveries().length === 1, "one delivery");
+      expect(l.stdout.text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+      expect(l.stdout.text).toContain("msg_Â\\u0085");
+      expect(l.deliveries()[0]).toMatchObject({ status: 400, answer: "invalid_header", headers: { "webhook-id": "msg_Â\u0085" } });
+    } finally {
+      await l.stop();
+    }
   });
 });
