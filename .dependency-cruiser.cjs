@@ -3,7 +3,9 @@
  * `pnpm lint:deps` in CI:
  * - core imports no framework, no Node builtin and no other package of ours (it runs on web-standard runtimes);
  * - packages reach core only through its entry points (@gemini-webhooks/core, /adapter, /node, /extend), never its src;
- * - no cycles inside core (or anywhere in the packages).
+ * - no cycles inside core (or anywhere in the packages);
+ * - the CLI is a leaf: no other package loads it. (That its optional peers load only with import(), so every
+ *   --help works without them, is proven by packages/cli/test/bin.test.ts: resolved packages are excluded here.)
  */
 module.exports = {
   forbidden: [
@@ -48,6 +50,13 @@ module.exports = {
       comment: "Packages depend on core's public entry points only (@gemini-webhooks/core, /adapter, /node, /extend).",
       from: { path: "^packages/(?!core/)[^/]+/src" },
       to: { path: "^packages/core/(?!dist/(index|adapter|node|extend)\\.(js|cjs|d\\.ts|d\\.cts)$)" },
+    },
+    {
+      name: "nothing-imports-the-cli",
+      severity: "error",
+      comment: "The CLI is a leaf: the test kit, genai and the adapters export no CLI code and never load it.",
+      from: { path: "^packages/(?!cli/)[^/]+/src" },
+      to: { path: "^packages/cli/" },
     },
     {
       name: "no-deep-imports-between-packages",

@@ -25,7 +25,7 @@ export default defineConfig({
       { find: /^@gemini-webhooks\/core\/node$/, replacement: src("core", "node") },
       { find: /^@gemini-webhooks\/core\/extend$/, replacement: src("core", "extend") },
       { find: /^@gemini-webhooks\/redis\/bullmq$/, replacement: src("redis", "bullmq") },
-      ...["core", "express", "fastify", "genai", "hono", "koa", "next", "nestjs", "otel", "redis", "testing"].map((name) => ({
+      ...["cli", "core", "express", "fastify", "genai", "hono", "koa", "next", "nestjs", "otel", "redis", "testing"].map((name) => ({
         find: new RegExp(`^@gemini-webhooks/${name}$`),
         replacement: src(name, "index"),
       })),

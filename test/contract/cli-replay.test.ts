@@ -2,7 +2,7 @@ import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { geminiWebhooks } from "@gemini-webhooks/express";
 import { redisDeadLetters, redisStore } from "@gemini-webhooks/redis";
-import { fixture, generateSecret } from "@gemini-webhooks/testing";
+import { createTestIssuer, fixture, generateSecret, type TestIssuer } from "@gemini-webhooks/testing";
 import { cliOnce } from "../support/cli.js";
 import { serve, type Running } from "../support/http.js";
 import { makeClient, type TestClient } from "../redis/clients.js";
@@ -70,5 +70,81 @@ describeRedis("gemini-webhooks replay against Redis and a real app", () => {
     expect(r.stdout).toMatch(/msg_lost → 200 received/);
     expect(runs).toEqual(["msg_lost"]);
     expect(await store.list()).toEqual([]);
+  });
+});
+
+// DESIGN.md, "The tools around the receiver": replay runs under the entry's stored idempotency key, a JWT
+// delivery's key space included, so "an id processed in the meantime answers duplicate" holds for every scheme.
+describeRedis("gemini-webhooks replay of a JWT delivery runs under its stored key", () => {
+  const SECRET = generateSecret();
+  let server: RedisServer;
+  let issuer: TestIssuer;
+  let app: Running;
+  let appUrl: string;
+  let mod: typeof import("./fixtures/replay-app.js");
+  const MODULE = new URL("./fixtures/replay-app.ts", import.meta.url).pathname;
+
+  beforeAll(async () => {
+    server = await startRedis();
+    issuer = await createTestIssuer({ audience: "replay-test" });
+    process.env.REPLAY_REDIS_URL = server.url;
+    process.env.REPLAY_JWKS_URI = issuer.jwksUri;
+    process.env.REPLAY_SECRET = SECRET;
+    mod = await import("./fixtures/replay-app.js");
+    const a = express();
+    a.post("/gemini-callback", geminiWebhooks(mod.webhooks));
+    app = await serve(a);
+    appUrl = `${app.base}/gemini-callback`;
+  });
+  afterAll(async () => {
+    await app?.close();
+    mod?.redis.disconnect();
+    await issuer?.close();
+    await server?.dispose();
+  });
+
+  const post = async (d: { headers: Record<string, string>; body: string | Uint8Array }) => {
+    const res = await fetch(appUrl, { method: "POST", headers: d.headers, body: d.body as string });
+    return [res.status, await res.json()] as const;
+  };
+
+  it("replay --app: the handler runs once; Gemini's own retry of the JWT delivery then answers duplicate", async () => {
+    await mod.redis.del("replay:runs");
+    await mod.redis.set("replay:fail", "1");
+    const delivery = issuer.signJwt({ event: fixture("batch.succeeded"), id: "jwt_delivery_1" });
+    expect((await post(delivery))[0]).toBe(500);
+    const [entry] = await mod.webhooks.deadLetters.list();
+    expect(entry).toMatchObject({ ctx: { scheme: "jwt", webhookId: "jwt_delivery_1" } });
+    expect(entry!.id).toMatch(/:jwt:jwt_delivery_1$/);
+    await mod.redis.del("replay:fail");
+
+    const r = await cliOnce(["replay", entry!.id, "--app", MODULE]);
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(r.stdout).toMatch(/jwt_delivery_1 → 200 received/);
+    expect(await mod.redis.lrange("replay:runs", 0, -1)).toEqual(["jwt_delivery_1"]);
+    expect(await mod.webhooks.deadLetters.list()).toEqual([]);
+
+    // Gemini retries the same JWT delivery (same token): already processed under its own key
+    expect(await post(delivery)).toEqual([200, { status: "duplicate" }]);
+    expect(await mod.redis.lrange("replay:runs", 0, -1)).toEqual(["jwt_delivery_1"]);
+  });
+
+  it("replay over HTTP refuses a JWT entry (a v1 re-delivery cannot reach its key), keeps it, exit 1", async () => {
+    await mod.redis.del("replay:runs");
+    await mod.redis.set("replay:fail", "1");
+    const delivery = issuer.signJwt({ event: fixture("batch.failed"), id: "jwt_delivery_2" });
+    expect((await post(delivery))[0]).toBe(500);
+    await mod.redis.del("replay:fail");
+
+    const r = await cliOnce(["replay", "jwt_delivery_2", "--redis-url", server.url, "--url", appUrl, "--secret", SECRET]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/jwt_delivery_2 → not replayed .*--app MODULE/);
+    expect(await mod.redis.lrange("replay:runs", 0, -1)).toEqual([]);
+    expect((await mod.webhooks.deadLetters.list()).map((e) => e.ctx.webhookId)).toEqual(["jwt_delivery_2"]);
+
+    // the receiver's own replay takes it; Gemini's retry is then a duplicate
+    expect((await cliOnce(["replay", "jwt_delivery_2", "--app", MODULE])).code).toBe(0);
+    expect(await post(delivery)).toEqual([200, { status: "duplicate" }]);
+    expect(await mod.redis.lrange("replay:runs", 0, -1)).toEqual(["jwt_delivery_2"]);
   });
 });

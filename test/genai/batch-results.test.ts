@@ -102,6 +102,17 @@ describe("batchResults", () => {
     expect(api.requests.map((r) => r.path)).toEqual(["/v1beta/batches/b2", "/v1beta/batches/b2", "/v1beta/batches/b2", "/v1beta/files/batch-b2:download"]);
   });
 
+  it("a batch id from the event stays one path segment: ?, # and / are encoded, . and .. refused", async () => {
+    api.addBatch({ name: "batches/b9", state: "BATCH_STATE_SUCCEEDED", responsesFile: "files/batch-b9" });
+    api.files.set("files/batch-b9", resultLine("a", "A"));
+    await expect(collect(batchResults(api.client(), succeeded("b9?alt=media#x", "gs://bucket/out.jsonl"), { maxWaitMs: 0 }))).rejects.toThrow();
+    expect(api.requests.map((r) => r.path)).toEqual(["/v1beta/batches/b9%3Falt%3Dmedia%23x"]);
+    for (const id of ["..", "batches/.", ""]) {
+      await expect(collect(batchResults(api.client(), succeeded(id, "gs://bucket/out.jsonl")))).rejects.toBeInstanceOf(GenaiError);
+    }
+    expect(api.requests).toHaveLength(1);
+  });
+
   it("yields the inlined responses of a batch that has no file", async () => {
     api.addBatch({
       name: "batches/inl",

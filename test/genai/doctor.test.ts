@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createGeminiWebhooks } from "@gemini-webhooks/core";
 import { doctor, GenaiError, secretMatchesTruncated, type DoctorReport, type WebhooksClient } from "@gemini-webhooks/genai";
 import { generateSecret } from "@gemini-webhooks/testing";
-import { runCli } from "../../packages/testing/src/cli/main.js";
+import { runCli } from "../../packages/cli/src/main.js";
 import { CLI, ensureBuilt } from "../sender/helpers.js";
 import { startGeminiApi, type FakeWebhook, type GeminiApi } from "../support/gemini-api.js";
 import { NOW } from "./helpers.js";
@@ -254,7 +254,8 @@ describe("gemini-webhooks doctor", () => {
 
   it("the built bin: exit codes and output as a user sees them", { timeout: 120_000 }, async () => {
     for (const pkg of ["core", "genai"]) ensureBuilt(pkg);
-    ensureBuilt("testing", "cli.cjs");
+    ensureBuilt("testing");
+    ensureBuilt("cli", "bin.cjs");
     webhook({ state: "disabled_due_to_failed_deliveries" });
     const child = spawn(process.execPath, [CLI, "doctor", "--url", URL_], {
       env: { PATH: process.env.PATH, ...env() },

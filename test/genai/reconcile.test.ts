@@ -157,6 +157,30 @@ describe("reconcile", () => {
     ]);
   });
 
+  it("stops on a repeated page token: the run ends, says the listing did not, and keeps the checkpoint", async () => {
+    const store = memoryStore({ now });
+    store.set(DEFAULT_CHECKPOINT_KEY, iso(NOW - 50 * MIN), 60 * MIN);
+    const { webhooks } = receiver({ store });
+    for (let i = 0; i < 3; i++) ended(api, `s${i}`, (5 + i) * MIN);
+    api.stuckPageToken = "same-token-every-time";
+    const report = await reconcile({ ai: api.client(), webhooks, now, pageSize: 100 });
+    expect(report.complete).toBe(false);
+    expect(report.counts.received).toBe(3); // what was listed still runs, once each
+    expect(api.requests.filter((r) => r.path === "/v1beta/batches")).toHaveLength(2);
+    expect(store.get(DEFAULT_CHECKPOINT_KEY)).toBe(iso(NOW - 50 * MIN));
+  });
+
+  it("follows at most maxPages pages", async () => {
+    const { webhooks } = receiver();
+    for (let i = 0; i < 50; i++) ended(api, `m${String(i).padStart(2, "0")}`, (5 + i) * 1000 + 3 * MIN);
+    const capped = await reconcile({ ai: api.client(), webhooks, now, pageSize: 10, maxPages: 3 });
+    expect([capped.complete, capped.listed]).toEqual([false, 30]);
+    expect(api.requests.filter((r) => r.path === "/v1beta/batches")).toHaveLength(3);
+    const whole = await reconcile({ ai: api.client(), webhooks, now, pageSize: 10, maxPages: 5 });
+    expect([whole.complete, whole.listed]).toEqual([true, 50]);
+    await expect(reconcile({ ai: api.client(), webhooks, now, maxPages: 0 })).rejects.toThrow(/maxPages/);
+  });
+
   it("a listing failure rejects and leaves the checkpoint where it was", async () => {
     const store = memoryStore({ now });
     store.set(DEFAULT_CHECKPOINT_KEY, iso(NOW - 50 * MIN), 60 * MIN);

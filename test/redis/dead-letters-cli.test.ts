@@ -2,6 +2,7 @@ import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
+import type { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { geminiWebhooks } from "@gemini-webhooks/express";
 import { redisDeadLetters, redisStore } from "@gemini-webhooks/redis";
@@ -123,6 +124,34 @@ describeRedis("gemini-webhooks dead-letters", () => {
     expect([r.code, r.stdout]).toEqual([0, "deleted 2 dead letters: gemini:msg_a, gemini:msg_b\n"]);
     expect((await store().list()).map((e) => e.id)).toEqual(["gemini:msg_c"]);
     expect((await cli("delete", "--all", "--redis-url", server.url, "--json")).stdout).toBe('{"deleted":["gemini:msg_c"]}\n');
+  });
+
+  it("finds an entry by id or webhook-id wherever it is, not only among the 100 newest", async () => {
+    for (let i = 0; i < 150; i++) await store().record(entry(`msg_${i}`), T0 + i * 1000);
+    // msg_0 and msg_1 are the two oldest: outside the default --limit of 100
+    const r = await cli("delete", "msg_0", "gemini:msg_1", "--redis-url", server.url);
+    expect([r.code, r.stderr, r.stdout]).toEqual([0, "", "deleted 2 dead letters: gemini:msg_0, gemini:msg_1\n"]);
+    expect(await store().size()).toBe(148);
+    const replay = await cli("replay", "msg_2", "--redis-url", server.url, "--url", appUrl, "--secret", SECRET);
+    expect([replay.code, replay.stderr]).toEqual([0, ""]);
+    expect(runs).toEqual(["msg_2"]);
+  });
+
+  it("a corrupt entry is skipped and reported; the others are listed and replayed", async () => {
+    await store().record(entry("msg_ok"), T0);
+    // an entry another tool (or a truncated write) left behind: not JSON, and one that is JSON but no dead letter
+    for (const [id, json] of [["gemini:msg_bad", "{not json"], ["gemini:msg_odd", '{"event":null}']] as const) {
+      const raw = client.client as Redis;
+      await raw.hset("gemini-webhooks:{dead-letters}:event", id, json);
+      await raw.zadd("gemini-webhooks:{dead-letters}:index", T0 + 5, id);
+    }
+    const r = await cli("list", "--redis-url", server.url);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^1 dead letter, the most recently failed first:\ngemini:msg_ok /);
+    expect(r.stderr).toMatch(/^warning: skipped dead letter gemini:msg_(bad|odd): .*\nwarning: skipped dead letter gemini:msg_(bad|odd): .*\n$/);
+    const all = await cli("replay", "--all", "--redis-url", server.url, "--url", appUrl, "--secret", SECRET);
+    expect(all.code).toBe(0);
+    expect(runs).toEqual(["msg_ok"]);
   });
 
   it("usage and connection errors are one line", async () => {

@@ -1,3 +1,4 @@
+import type { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createGeminiWebhooks, type GeminiWebhooksOptions } from "@gemini-webhooks/core";
 import { RedisTimeoutError, redisDeadLetters, redisStore } from "@gemini-webhooks/redis";
@@ -50,6 +51,7 @@ describeRedis("redisDeadLetters against a real redis-server", () => {
       ]);
       expect(list[0]).toEqual({ ...failure("msg_1", "timeout talking to the database"), attempts: 2, firstSeen: T0, lastSeen: T0 + 2000 });
       expect((await dl.list({ limit: 1 })).map((e) => e.id)).toEqual(["gemini:msg_1"]);
+      for (const limit of [-1, 0, 1.5, Number.NaN]) await expect(dl.list({ limit })).rejects.toThrow(/limit must be an integer/);
       expect(await dl.get("gemini:msg_2")).toMatchObject({ attempts: 1, ctx: { webhookId: "msg_2" } });
       expect(await dl.get("gemini:nope")).toBeUndefined();
       await dl.remove("gemini:msg_1");
@@ -64,6 +66,23 @@ describeRedis("redisDeadLetters against a real redis-server", () => {
       const event = { type: "batch.succeeded", version: "v1", timestamp: "2027-01-15T08:00:00Z", data: { id: "batches/1", list: [], obj: {}, text: "héllo ☃ \u0000 \"q\"", n: 2 ** 53 - 1, f: 0.1 } };
       await dl.record(failure("msg_x", "x", event), T0);
       expect((await dl.get("gemini:msg_x"))!.event).toEqual(event);
+    });
+
+    it(`${kind}: a corrupt entry is skipped and reported, never fatal to list() or get()`, async () => {
+      const corrupt: string[] = [];
+      const dl = redisDeadLetters((await open(kind)).client, { prefix: `e:${kind}:`, onCorrupt: (id, e) => void corrupt.push(`${id}: ${e.message}`) });
+      await dl.record(failure("msg_ok"), T0);
+      const raw = (await open("ioredis")).client as Redis;
+      for (const [id, json] of [["gemini:msg_bad", "{not json"], ["gemini:msg_odd", '{"event":{"type":"x"},"ctx":null,"error":{}}']] as const) {
+        await raw.hset(`e:${kind}:{dead-letters}:event`, id, json);
+        await raw.zadd(`e:${kind}:{dead-letters}:index`, T0 + 1, id);
+      }
+      expect((await dl.list()).map((e) => e.id)).toEqual(["gemini:msg_ok"]);
+      expect(await dl.get("gemini:msg_bad")).toBeUndefined();
+      expect(corrupt).toHaveLength(3);
+      expect(corrupt.filter((c) => c.startsWith("gemini:msg_bad: "))).toHaveLength(2);
+      expect(corrupt.filter((c) => c.startsWith("gemini:msg_odd: "))).toEqual(["gemini:msg_odd: the stored entry is not a dead letter (event, ctx and error expected)"]);
+      expect(() => redisDeadLetters(raw, { onCorrupt: "log" as never })).toThrow(/onCorrupt must be a function/);
     });
 
     it(`${kind}: bounded by maxEntries, the least recently failed go first`, async () => {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createGeminiWebhooks, type GeminiWebhooksOptions } from "@gemini-webhooks/core";
 import { generateSecret } from "@gemini-webhooks/testing";
-import { runCli } from "../../packages/testing/src/cli/main.js";
+import { runCli } from "../../packages/cli/src/main.js";
 import { CLI, ensureBuilt, sleep } from "./helpers.js";
 
 // The `gemini-webhooks` bin, built (dist/cli.cjs) and spawned as a user would run it, against the
@@ -21,7 +21,8 @@ let tmp: string;
 
 beforeAll(() => {
   ensureBuilt("core");
-  ensureBuilt("testing", "cli.cjs");
+  ensureBuilt("testing");
+  ensureBuilt("cli", "bin.cjs");
   tmp = mkdtempSync(join(tmpdir(), "gw-cli-"));
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -156,7 +157,7 @@ describe("gemini-webhooks secret / help / usage errors", { timeout: 60_000 }, ()
     const none = await cli([]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("Usage: gemini-webhooks");
-    expect(none.stderr.trim().split("\n").pop()).toBe("error: missing command (trigger, listen, sign, secret, dead-letters, replay or doctor)");
+    expect(none.stderr.trim().split("\n").pop()).toBe("error: missing command (trigger, listen, sign, secret, dead-letters, replay, doctor or webhooks)");
   });
 });
 

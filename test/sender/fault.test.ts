@@ -3,7 +3,8 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import type { GeminiWebhooksOptions } from "@gemini-webhooks/core";
-import { createSender, fixture, formatStats, generateSecret } from "@gemini-webhooks/testing";
+import { createSender, fixture, generateSecret } from "@gemini-webhooks/testing";
+import { formatStats } from "../../packages/cli/src/stats.js";
 import { seeded, sleep } from "./helpers.js";
 
 // The fault test of the issue: the sender delivers 5,000 events to examples/express, whose handler fails

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 
 export const ROOT = new URL("../../", import.meta.url).pathname;
-export const CLI = join(ROOT, "packages/testing/dist/cli.cjs");
+export const CLI = join(ROOT, "packages/cli/bin/gemini-webhooks.cjs");
 
 /** A small seeded PRNG (mulberry32), so a failing random run can be replayed with its seed. */
 export function seeded(seed: number): () => number {

@@ -1,4 +1,4 @@
-import { runCli } from "../../packages/testing/src/cli/main.js";
+import { runCli } from "../../packages/cli/src/main.js";
 
 /** Polls `check` until it gives a value (not undefined/false), or fails after `timeoutMs` saying what it waited for. */
 export async function until<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {

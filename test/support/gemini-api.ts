@@ -7,8 +7,16 @@
 //   GET  /v1beta/files/{id}:download?alt=media          → the file's bytes (also under /download/v1beta/…)
 //   GET  /v1beta/webhooks?page_size=&page_token=        → { webhooks: [...], next_page_token? }
 //   GET  /v1beta/webhooks/{id}                          → one webhook
+//   POST /v1beta/webhooks                               → { uri, subscribed_events, name? } → the webhook, with
+//                                                         new_signing_secret (shown once; later reads show a truncated one)
+//   PATCH /v1beta/webhooks/{id}?update_mask=a,b         → the updated webhook (only the fields in the mask change)
+//   DELETE /v1beta/webhooks/{id}                         → {}
+//   POST /v1beta/webhooks/{id}:ping                      → {}
+//   POST /v1beta/webhooks/{id}:rotateSigningSecret       → { secret }; revocation_behavior
+//                                                         revoke_previous_secrets_after_h24 keeps the old one 24 h (expire_time)
 // Every call needs the x-goog-api-key header; errors use Google's { error: { code, message, status } } body.
 // Tests drive the real @google/genai client at it with httpOptions.baseUrl (or GOOGLE_GEMINI_BASE_URL).
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
@@ -86,11 +94,17 @@ export interface GeminiApi {
   defaultPageSize: number;
   /** Largest page returned, whatever the request asks ("the service may return fewer than this value"). */
   maxPageSize: number;
+  /** A broken API: every page of the batch (and webhook) listing answers this same page token (undefined: real paging). */
+  stuckPageToken: string | undefined;
   /** The next `times` requests whose path matches `match` answer `status` (Google's error body). */
   fail(match: RegExp, status: number, times?: number, retryAfter?: string): void;
   addBatch(batch: Partial<FakeBatch> & { name: string }): FakeBatch;
   /** Forgets batches, files, webhooks, recorded requests and pending faults. */
   reset(): void;
+  /** The full signing secrets the server issued, by webhook id, newest first (what a test compares against). */
+  readonly secrets: Map<string, string[]>;
+  /** Clock of expire_time (epoch ms). Default Date.now. */
+  now: () => number;
   /** A GoogleGenAI client pointed at this server. */
   client(apiKey?: string): GoogleGenAI;
   close(): Promise<void>;
@@ -150,6 +164,7 @@ export async function startGeminiApi(options: { apiKey?: string } = {}): Promise
   const webhooks: FakeWebhook[] = [];
   const requests: RecordedRequest[] = [];
   const faults: Fault[] = [];
+  const secrets = new Map<string, string[]>();
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -162,17 +177,23 @@ export async function startGeminiApi(options: { apiKey?: string } = {}): Promise
       fault.times--;
       return sendError(res, fault.status, `Injected ${fault.status}.`, fault.retryAfter);
     }
+    if (path.startsWith("/v1beta/webhooks")) return webhookAdmin(req, res, path, query);
     if (req.method !== "GET") return sendError(res, 400, `${req.method} is not served by this test server.`);
     const pageSize = (v: string | undefined) => Math.min(api.maxPageSize, v ? Math.max(1, Number.parseInt(v, 10)) : api.defaultPageSize);
 
     let m: RegExpExecArray | null;
     if (path === "/v1beta/batches") {
+      if (api.stuckPageToken !== undefined) {
+        const p = page([...batches.values()], pageSize(query.pageSize), undefined);
+        return sendJson(res, { operations: p.items.map(operationOf), nextPageToken: api.stuckPageToken });
+      }
       const p = page([...batches.values()], pageSize(query.pageSize), query.pageToken || undefined);
       return sendJson(res, { operations: p.items.map(operationOf), ...(p.next ? { nextPageToken: p.next } : {}) });
     }
     if ((m = /^\/v1beta\/batches\/([^/:]+)$/.exec(path))) {
-      const b = batches.get(`batches/${m[1]}`);
-      return b ? sendJson(res, operationOf(b)) : sendError(res, 404, `Batch batches/${m[1]} not found.`);
+      const id = decodeURIComponent(m[1]!);
+      const b = batches.get(`batches/${id}`);
+      return b ? sendJson(res, operationOf(b)) : sendError(res, 404, `Batch batches/${id} not found.`);
     }
     if ((m = /^\/v1beta\/files\/([^/:]+):download$/.exec(path))) {
       if (query.alt !== "media") return sendError(res, 400, "alt=media is required to download a file.");
@@ -190,15 +211,81 @@ export async function startGeminiApi(options: { apiKey?: string } = {}): Promise
       res.end(f);
       return;
     }
-    if (path === "/v1beta/webhooks") {
-      const p = page(webhooks, pageSize(query.page_size), query.page_token || undefined);
-      return sendJson(res, { webhooks: p.items, ...(p.next ? { next_page_token: p.next } : {}) });
-    }
-    if ((m = /^\/v1beta\/webhooks\/([^/:]+)$/.exec(path))) {
-      const w = webhooks.find((x) => x.id === m![1]);
-      return w ? sendJson(res, w) : sendError(res, 404, `Webhook ${m[1]} not found.`);
-    }
     return sendError(res, 404, `No route for ${url.pathname}.`);
+  }
+
+  const truncated = (secret: string) => `${secret.slice(0, 10)}…${secret.slice(-4)}`;
+  const newSecret = () => `whsec_${randomBytes(32).toString("base64")}`;
+  let nextId = 1;
+
+  async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+    let text = "";
+    for await (const chunk of req) text += chunk;
+    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  }
+
+  async function webhookAdmin(req: IncomingMessage, res: ServerResponse, path: string, query: Record<string, string>): Promise<void> {
+    const method = req.method ?? "GET";
+    if (path === "/v1beta/webhooks") {
+      if (method === "GET" && api.stuckPageToken !== undefined) return sendJson(res, { webhooks: webhooks.slice(0, 1), next_page_token: api.stuckPageToken });
+      if (method === "GET") {
+        const p = page(webhooks, Math.min(api.maxPageSize, query.page_size ? Math.max(1, Number.parseInt(query.page_size, 10)) : api.defaultPageSize), query.page_token || undefined);
+        return sendJson(res, { webhooks: p.items, ...(p.next ? { next_page_token: p.next } : {}) });
+      }
+      if (method !== "POST") return sendError(res, 400, `${method} /webhooks is not served.`);
+      const body = await readJson(req);
+      if (typeof body.uri !== "string" || !Array.isArray(body.subscribed_events)) return sendError(res, 400, "uri and subscribed_events are required.");
+      const secret = newSecret();
+      const now = new Date(api.now()).toISOString();
+      const w: FakeWebhook = {
+        id: `wh_${nextId++}`,
+        uri: body.uri,
+        subscribed_events: body.subscribed_events as string[],
+        state: "enabled",
+        signing_secrets: [{ truncated_secret: truncated(secret) }],
+        create_time: now,
+        update_time: now,
+        ...(typeof body.name === "string" ? { name: body.name } : {}),
+      };
+      webhooks.push(w);
+      secrets.set(w.id, [secret]);
+      return sendJson(res, { ...w, new_signing_secret: secret });
+    }
+    const m = /^\/v1beta\/webhooks\/([^/:]+)(?::(ping|rotateSigningSecret))?$/.exec(path);
+    if (!m) return sendError(res, 404, `No route for ${path}.`);
+    const id = decodeURIComponent(m[1]!);
+    const at = webhooks.findIndex((x) => x.id === id);
+    if (at < 0) return sendError(res, 404, `Webhook ${id} not found.`);
+    const w = webhooks[at]!;
+    if (m[2] === "ping" && method === "POST") return sendJson(res, {});
+    if (m[2] === "rotateSigningSecret" && method === "POST") {
+      const body = await readJson(req);
+      const secret = newSecret();
+      const keep = body.revocation_behavior === "revoke_previous_secrets_after_h24";
+      const expire = new Date(api.now() + 24 * 3600_000).toISOString();
+      const previous = keep ? (w.signing_secrets ?? []).filter((s) => !s.expire_time).map((s) => ({ ...s, expire_time: expire })) : [];
+      w.signing_secrets = [{ truncated_secret: truncated(secret) }, ...previous];
+      secrets.set(id, [secret, ...(keep ? (secrets.get(id) ?? []).slice(0, 1) : [])]);
+      return sendJson(res, { secret });
+    }
+    if (m[2]) return sendError(res, 400, `${method} :${m[2]} is not served.`);
+    if (method === "GET") return sendJson(res, w);
+    if (method === "DELETE") {
+      webhooks.splice(at, 1);
+      secrets.delete(id);
+      return sendJson(res, {});
+    }
+    if (method === "PATCH") {
+      const body = await readJson(req);
+      const mask = (query.update_mask ?? Object.keys(body).join(",")).split(",").filter(Boolean);
+      for (const field of mask) {
+        if (!["uri", "subscribed_events", "name", "state"].includes(field)) return sendError(res, 400, `update_mask has an unknown field ${field}.`);
+        (w as unknown as Record<string, unknown>)[field] = body[field];
+      }
+      w.update_time = new Date(api.now()).toISOString();
+      return sendJson(res, w);
+    }
+    return sendError(res, 400, `${method} is not served by this test server.`);
   }
 
   const server = createServer((req, res) => {
@@ -218,8 +305,11 @@ export async function startGeminiApi(options: { apiKey?: string } = {}): Promise
     files,
     webhooks,
     requests,
+    secrets,
+    now: Date.now,
     defaultPageSize: 50,
     maxPageSize: 1000,
+    stuckPageToken: undefined,
     fail(match, status, times = 1, retryAfter) {
       faults.push({ match, status, times, ...(retryAfter ? { retryAfter } : {}) });
     },
@@ -233,10 +323,14 @@ export async function startGeminiApi(options: { apiKey?: string } = {}): Promise
       batches.clear();
       files.clear();
       webhooks.length = 0;
+      secrets.clear();
+      nextId = 1;
+      api.now = Date.now;
       requests.length = 0;
       faults.length = 0;
       api.defaultPageSize = 50;
       api.maxPageSize = 1000;
+      api.stuckPageToken = undefined;
     },
     client(key = apiKey) {
       return new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl } });

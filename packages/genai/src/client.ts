@@ -1,3 +1,5 @@
+import { GenaiError } from "./errors.js";
+
 /**
  * The part of a `@google/genai` `GoogleGenAI` client this package uses, typed by shape so any release of
  * the SDK that has these methods fits (the SDK is a peer: the user passes their own client).
@@ -55,9 +57,14 @@ export function geminiFileName(ref: string | undefined): string | undefined {
   return m ? `files/${m[1]}` : undefined;
 }
 
-/** `batches/abc` or `abc` → `batches/abc`. */
+/**
+ * `batches/abc` or `abc` → `batches/abc`. The id comes from an event, and the SDK puts the name into the
+ * request path as is: it is percent-encoded, so `?`, `#`, `/` or `..` in an id stay inside its path segment.
+ */
 export function batchName(id: string): string {
-  return id.startsWith("batches/") ? id : `batches/${id}`;
+  const bare = id.startsWith("batches/") ? id.slice("batches/".length) : id;
+  if (bare === "" || bare === "." || bare === "..") throw new GenaiError("unsupported", `"${id}" is not a batch id.`);
+  return `batches/${encodeURIComponent(bare)}`;
 }
 
 /**

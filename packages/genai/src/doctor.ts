@@ -85,13 +85,16 @@ function normalizeUrl(url: string): string | undefined {
 
 async function listAll(ai: WebhooksClient, retry: RetryOptions): Promise<WebhookResource[]> {
   const all: WebhookResource[] = [];
+  const seen = new Set<string>();
   let token: string | undefined;
   for (let page = 0; page < 1000; page++) {
     const params = { page_size: 100, ...(token ? { page_token: token } : {}) };
     const res = await withRetry("Listing the webhooks", () => ai.webhooks.list(params), { maxWaitMs: 20_000, ...retry });
     all.push(...(res.webhooks ?? []));
     token = res.next_page_token || undefined;
-    if (!token) return all;
+    // a token seen before would page forever: what was listed is all there is to check
+    if (!token || seen.has(token)) return all;
+    seen.add(token);
   }
   return all;
 }
@@ -261,21 +264,34 @@ function checkSecret(w: WebhookResource, id: string, secrets: string[], now: num
     add("info", "secret_unknown", `The API shows none of ${id}'s signing secrets, so doctor cannot tell whether GEMINI_WEBHOOK_SECRET is one. ${byHand}`, id);
     return;
   }
+  // During a rotation the webhook has the new secret and the old one (with its expire_time), and the app
+  // holds both: each of the webhook's secrets is checked, and the env must hold one that lasts.
   let undecided = false;
+  const matched: Array<{ truncated: string; expires: number; raw?: string }> = [];
   for (const s of known) {
     const verdicts = secrets.map((secret) => secretMatchesTruncated(secret, s.truncated_secret!));
-    if (verdicts.includes(true)) {
-      const expires = s.expire_time ? Date.parse(s.expire_time) : NaN;
-      if (Number.isFinite(expires) && expires <= now) {
-        add("error", "secret_expired", `The secret in the environment matches ${id}'s secret ${s.truncated_secret}, which expired at ${s.expire_time}: set the current one.`, id);
-      } else if (Number.isFinite(expires)) {
-        add("warn", "secret_expiring", `The secret in the environment matches ${id}'s secret ${s.truncated_secret}, which expires at ${s.expire_time} (a rotation is under way): deploy the new secret before then.`, id);
-      } else {
-        add("ok", "secret_matches", `The secret in the environment matches ${id}'s signing secret ${s.truncated_secret}.`, id);
-      }
-      return;
+    if (verdicts.includes(true)) matched.push({ truncated: s.truncated_secret!, expires: s.expire_time ? Date.parse(s.expire_time) : NaN, raw: s.expire_time });
+    else if (verdicts.includes(undefined)) undecided = true;
+  }
+  if (matched.length) {
+    const lasting = matched.filter((m) => !Number.isFinite(m.expires));
+    const expiring = matched.filter((m) => Number.isFinite(m.expires) && m.expires > now);
+    const expired = matched.filter((m) => Number.isFinite(m.expires) && m.expires <= now);
+        if (lasting.length && expiring.length) {
+      add(
+        "ok",
+        "secret_rotation_ready",
+        `The secrets in the environment match ${id}'s new signing secret ${lasting[0]!.truncated} and its previous one ${expiring.map((m) => `${m.truncated} (expires ${m.raw})`).join(", ")}: deliveries verify before and after the old one expires; after that, keep the new one alone.`,
+        id,
+      );
+    } else if (lasting.length) {
+      add("ok", "secret_matches", `The secret in the environment matches ${id}'s signing secret ${lasting[0]!.truncated}.`, id);
+    } else if (expiring.length) {
+      add("warn", "secret_expiring", `The secret in the environment matches ${id}'s secret ${expiring[0]!.truncated}, which expires at ${expiring[0]!.raw} (a rotation is under way): deploy the new secret before then.`, id);
+    } else {
+      add("error", "secret_expired", `The secret in the environment matches ${id}'s secret ${expired[0]!.truncated}, which expired at ${expired[0]!.raw}: set the current one.`, id);
     }
-    if (verdicts.includes(undefined)) undecided = true;
+    return;
   }
   if (undecided) {
     add("info", "secret_unknown", `${id}'s signing secrets show too little (${known.map((s) => s.truncated_secret).join(", ")}) to compare. ${byHand}`, id);

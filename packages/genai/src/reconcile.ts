@@ -1,6 +1,6 @@
 import type { GeminiWebhooks, HandleResult, IdempotencyStore } from "@gemini-webhooks/core";
 import { isGeminiWebhooks, settingsOf } from "@gemini-webhooks/core/extend";
-import type { GenAIClient } from "./client.js";
+import type { BatchJobLike, GenAIClient } from "./client.js";
 import { GenaiError } from "./errors.js";
 import { terminalJob, type TerminalJob } from "./jobs.js";
 
@@ -33,6 +33,12 @@ export interface ReconcileOptions {
   checkpointKey?: string;
   /** Jobs per list page. Default 100. */
   pageSize?: number;
+  /**
+   * Most list pages followed in one run (default 1,000). The listing also stops on a page token it has seen
+   * before: an API that keeps answering the same `nextPageToken` cannot keep a run going. A run that stops
+   * early says so (`complete: false`) and leaves the checkpoint where it was.
+   */
+  maxPages?: number;
   /** Clock, epoch ms. Default Date.now. */
   now?: () => number;
 }
@@ -55,6 +61,8 @@ export interface ReconcileReport {
   checkpoint: Date;
   /** Jobs listed (any state). */
   listed: number;
+  /** Whether the listing ended; false when it stopped at `maxPages` or on a repeated page token. */
+  complete: boolean;
   jobs: ReconciledJob[];
   counts: Record<ReconciledJob["result"], number>;
 }
@@ -73,6 +81,44 @@ export async function readCheckpoint(store: IdempotencyStore | undefined, key = 
   const t = Date.parse(raw);
   if (!Number.isFinite(t)) throw new GenaiError("configuration", `The reconcile checkpoint under "${key}" is not a date; delete that key or pass since.`);
   return t;
+}
+
+/** The SDK's Pager (every @google/genai release so far): one page at a time, with the next page's token. */
+interface PagerLike extends AsyncIterable<BatchJobLike> {
+  readonly page: BatchJobLike[];
+  readonly params?: { config?: { pageToken?: string } };
+  hasNextPage(): boolean;
+  nextPage(): Promise<unknown>;
+}
+
+const isPager = (p: AsyncIterable<BatchJobLike>): p is PagerLike =>
+  Array.isArray((p as PagerLike).page) && typeof (p as PagerLike).hasNextPage === "function" && typeof (p as PagerLike).nextPage === "function";
+
+/**
+ * Every job of the listing, at most `maxPages` pages, stopping on a page token seen before. `done.complete`
+ * tells whether the listing ended by itself.
+ */
+async function* boundedJobs(list: AsyncIterable<BatchJobLike>, maxPages: number, pageSize: number, done: { complete: boolean }): AsyncGenerator<BatchJobLike> {
+  done.complete = false;
+  if (isPager(list)) {
+    const seen = new Set<string>();
+    for (let pages = 1; ; pages++) {
+      yield* list.page;
+      if (!list.hasNextPage()) break;
+      const token = list.params?.config?.pageToken;
+      if (pages >= maxPages || token === undefined || seen.has(token)) return;
+      seen.add(token);
+      await list.nextPage();
+    }
+  } else {
+    // an iterable that shows no pages: bounded by as many jobs as maxPages full pages hold
+    let n = 0;
+    for await (const job of list) {
+      if (++n > maxPages * pageSize) return;
+      yield job;
+    }
+  }
+  done.complete = true;
 }
 
 function outcome(result: HandleResult<any>): Pick<ReconciledJob, "result" | "error"> {
@@ -122,8 +168,12 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   // Collect the window's terminal jobs (listing order is not guaranteed), then run them oldest first.
   const due: TerminalJob[] = [];
   let listed = 0;
-  const pager = await ai.batches.list({ config: { pageSize: options.pageSize ?? 100 } });
-  for await (const job of pager) {
+  const pageSize = options.pageSize ?? 100;
+  const maxPages = options.maxPages ?? 1000;
+  if (!Number.isInteger(maxPages) || maxPages < 1) throw new GenaiError("configuration", "maxPages must be an integer ≥ 1.");
+  const listing = { complete: false };
+  const pager = await ai.batches.list({ config: { pageSize } });
+  for await (const job of boundedJobs(pager, maxPages, pageSize, listing)) {
     listed++;
     const t = terminalJob(job);
     if (t && t.endedAt >= since && t.endedAt <= until) due.push(t);
@@ -131,7 +181,8 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   due.sort((a, b) => a.endedAt - b.endedAt);
 
   const jobs: ReconciledJob[] = [];
-  let checkpoint = Math.max(since, until);
+  // a listing that did not end may have missed jobs: the next run looks at the same window again
+  let checkpoint = listing.complete ? Math.max(since, until) : since;
   for (const t of due) {
     const result = await webhooks.process(t.event, {
       webhookId: `reconcile:${t.event.type}:${t.name}`,
@@ -146,5 +197,5 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
 
   const counts = { received: 0, duplicate: 0, ignored: 0, in_progress: 0, failed: 0 };
   for (const j of jobs) counts[j.result]++;
-  return { since: new Date(since), until: new Date(until), checkpoint: new Date(checkpoint), listed, jobs, counts };
+  return { since: new Date(since), until: new Date(until), checkpoint: new Date(checkpoint), listed, complete: listing.complete, jobs, counts };
 }

@@ -12,6 +12,11 @@ export interface RedisDeadLettersOptions {
   maxEntries?: number;
   /** Longest wait for one Redis answer, ms (0: as long as the client waits). Default 2000. */
   timeoutMs?: number;
+  /**
+   * Told of an entry that cannot be read (not JSON, or not the shape of a dead letter: written by hand, by
+   * another tool, or truncated). `list()` and `get()` skip it; the rest are returned. Default: console.warn.
+   */
+  onCorrupt?: (id: string, error: Error) => void;
 }
 
 /** The Redis dead-letter store: core's `DeadLetterStore`, one list for every instance on the same Redis and prefix. */
@@ -80,15 +85,47 @@ return out`;
 
 type Stored = Omit<DeadLetter, "attempts" | "firstSeen" | "lastSeen">;
 
-function entries(reply: unknown): DeadLetter[] {
+/** The stored JSON of one entry, checked for the shape every reader relies on. */
+function parseStored(json: string): Stored {
+  const v = JSON.parse(json) as Stored;
+  const ok =
+    v !== null &&
+    typeof v === "object" &&
+    typeof v.event === "object" &&
+    v.event !== null &&
+    typeof v.event.type === "string" &&
+    typeof v.ctx === "object" &&
+    v.ctx !== null &&
+    typeof v.ctx.webhookId === "string" &&
+    typeof v.ctx.scheme === "string" &&
+    typeof v.error === "object" &&
+    v.error !== null;
+  if (!ok) throw new TypeError("the stored entry is not a dead letter (event, ctx and error expected)");
+  return v;
+}
+
+/** The entries of a READ reply; one that cannot be read is reported and skipped, never fatal to the rest. */
+function entries(reply: unknown, onCorrupt: (id: string, error: Error) => void): DeadLetter[] {
   const a = (Array.isArray(reply) ? reply : []).map((v) => (typeof v === "string" ? v : String(v)));
   const out: DeadLetter[] = [];
   for (let i = 0; i + 4 < a.length; i += 5) {
-    const stored = JSON.parse(a[i + 2]!) as Stored;
+    let stored: Stored;
+    try {
+      stored = parseStored(a[i + 2]!);
+    } catch (e) {
+      try {
+        onCorrupt(a[i]!, e instanceof Error ? e : new Error(String(e)));
+      } catch {
+        /* a failing report must not fail the listing */
+      }
+      continue;
+    }
     out.push({ ...stored, id: a[i]!, attempts: Number(a[i + 3]), firstSeen: Number(a[i + 4]), lastSeen: Number(a[i + 1]) });
   }
   return out;
 }
+
+const warnCorrupt = (id: string, error: Error) => console.warn(`redisDeadLetters: skipped the unreadable dead letter "${id}": ${error.message}`);
 
 function commands(client: RedisClientLike): StoreCommands {
   try {
@@ -117,6 +154,8 @@ export function redisDeadLetters(client: RedisClientLike, options: RedisDeadLett
   const base = `${options.prefix ?? "gemini-webhooks:"}{dead-letters}:`;
   const keys = [`${base}event`, `${base}attempts`, `${base}first`, `${base}index`];
   const run = (script: string, args: string[], what: string) => withTimeout(cmd.eval(script, keys, args), timeoutMs, what);
+  if (options.onCorrupt !== undefined && typeof options.onCorrupt !== "function") throw new TypeError("redisDeadLetters: onCorrupt must be a function.");
+  const onCorrupt = options.onCorrupt ?? warnCorrupt;
 
   return {
     kind: cmd.kind,
@@ -129,12 +168,12 @@ export function redisDeadLetters(client: RedisClientLike, options: RedisDeadLett
       await run(REMOVE, [id], "a dead-letter remove");
     },
     async get(id) {
-      return entries(await run(READ, ["get", id], "a dead-letter get"))[0];
+      return entries(await run(READ, ["get", id], "a dead-letter get"), onCorrupt)[0];
     },
     async list(opts = {}) {
       const limit = opts.limit ?? maxEntries;
       if (!Number.isInteger(limit) || limit < 1) throw new RangeError("list: limit must be an integer ≥ 1.");
-      return entries(await run(READ, ["list", String(limit)], "a dead-letter list"));
+      return entries(await run(READ, ["list", String(limit)], "a dead-letter list"), onCorrupt);
     },
     async size() {
       return Number(await run(`return redis.call("ZCARD", KEYS[4])`, [], "a dead-letter count"));
