@@ -17,7 +17,7 @@ export interface ClaimedDelivery<M = UserMetadata> extends VerifiedDelivery<M> {
    * Releases the claim (so Gemini's retry can succeed), keeps the delivery as a dead letter, reports the
    * error (once), and returns the answer: 500 `handler_failed` unless another is given.
    */
-  fail(error: unknown, options?: { stage?: "handler" | "queue"; answer?: WebhookVerificationError }): Promise<HandleResult<M>>;
+  fail(error: unknown, options?: { stage?: "handler" | "queue" | "store"; answer?: WebhookVerificationError }): Promise<HandleResult<M>>;
 }
 
 export interface ClaimDeps {
@@ -32,11 +32,12 @@ function settleFailed(reporter: ClaimDeps["reporter"], verified: VerifiedDeliver
   reporter.report(e, { stage: "complete", webhookId: verified.ctx.webhookId, event: verified.event as AnyGeminiEvent });
 }
 
-function settleStore(deps: ClaimDeps, how: "complete" | "release", verified: VerifiedDelivery<any>, held: boolean): void | Promise<void> {
+function settleStore(deps: ClaimDeps, how: "complete" | "release" | "marked", verified: VerifiedDelivery<any>, held: boolean): void | Promise<void> {
   const { store, reporter } = deps;
   const key = verified.ctx.idempotencyKey;
   if (held) deps.leases.drop(key);
-  if (!store) return;
+  // "marked": the store's unit of work already marked the id done, with the handlers' writes
+  if (!store || how === "marked") return;
   try {
     const r = how === "complete" ? store.complete(key) : store.release(key);
     if (isThenable<void>(r)) return (r as Promise<void>).then(undefined, (e: unknown) => settleFailed(reporter, verified, e));
@@ -116,17 +117,18 @@ export class Claim<M = UserMetadata> {
     this.deps.leases.hold(this.verified.ctx.idempotencyKey);
   }
 
-  complete(status: "received" | "ignored" = "received"): MaybePromise<HandleResult<M>> {
+  /** `marked`: the store's unit of work has marked the id done already (only the lease is dropped). */
+  complete(status: "received" | "ignored" = "received", marked = false): MaybePromise<HandleResult<M>> {
     const verified = this.verified;
     if (this.settled) return ok(status, verified);
     this.settled = true;
-    const s = settleStore(this.deps, "complete", verified, this.held);
+    const s = settleStore(this.deps, marked ? "marked" : "complete", verified, this.held);
     removeDeadLetter(this.deps, verified);
     if (s) return s.then(() => this.obs.end(ok(status, verified)));
     return this.obs.end(ok(status, verified));
   }
 
-  fail(error: unknown, options: { stage?: "handler" | "queue"; answer?: WebhookVerificationError } = {}): MaybePromise<HandleResult<M>> {
+  fail(error: unknown, options: { stage?: "handler" | "queue" | "store"; answer?: WebhookVerificationError } = {}): MaybePromise<HandleResult<M>> {
     const { event, ctx } = this.verified;
     const answer =
       options.answer ??

@@ -15,6 +15,7 @@ import { parseSecrets } from "./secret.js";
 import type { IdempotencyStore } from "./store.js";
 import type {
   GeminiWebhooksOptions,
+  HandlerMap,
   HandleResult,
   ProcessContext,
   VerifiedDelivery,
@@ -30,7 +31,7 @@ export type { Begun } from "./pipeline.js";
 const BRAND = Symbol.for("gemini-webhooks.instance");
 
 /** A configured receiver. */
-export interface GeminiWebhooks<M = UserMetadata> {
+export interface GeminiWebhooks<M = UserMetadata, X extends object = {}> {
   /** Verifies one delivery and returns its typed event, or throws `WebhookVerificationError`. */
   verify(request: WebhookRequest): Promise<GeminiWebhookEvent<M>>;
   /** Verifies and returns the event with its context (scheme, id, key, claims…). */
@@ -51,15 +52,15 @@ export interface GeminiWebhooks<M = UserMetadata> {
    */
   process(event: AnyGeminiEvent<M>, ctx: ProcessContext): Promise<HandleResult<M>>;
   /** Adds a handler; returns a function that removes it. */
-  on<T extends GeminiEventType>(type: T, handler: WebhookHandler<GeminiEventOf<T, M>>): () => void;
-  on(type: "*", handler: WebhookHandler<AnyGeminiEvent<M>>): () => void;
+  on<T extends GeminiEventType>(type: T, handler: WebhookHandler<GeminiEventOf<T, M>, X>): () => void;
+  on(type: "*", handler: WebhookHandler<AnyGeminiEvent<M>, X>): () => void;
   /** Runs the handlers registered for an event (used by queue workers). Rejects if any handler threw. */
-  dispatch(event: AnyGeminiEvent<M>, ctx: WebhookContext): Promise<number>;
+  dispatch(event: AnyGeminiEvent<M>, ctx: WebhookContext & X): Promise<number>;
   /** Whether any handler would receive an event of this type. */
   hasHandlers(type: string): boolean;
   /** Failed deliveries: list, inspect, replay (same claim rules), delete. */
   readonly deadLetters: DeadLetterDesk<M>;
-  readonly store: IdempotencyStore | undefined;
+  readonly store: IdempotencyStore<X> | undefined;
   readonly maxBodyBytes: number;
   readonly readTimeoutMs: number;
   /** What the idempotency key is: the delivery's signed id, or the job outcome's (event type + job id). */
@@ -77,10 +78,10 @@ export function isGeminiWebhooks(value: unknown): value is GeminiWebhooks<any> {
 }
 
 /** Creates a receiver; validates every option now, so mistakes surface at startup. */
-export function createGeminiWebhooks<M = UserMetadata>(options: GeminiWebhooksOptions<M>): GeminiWebhooks<M> {
-  const o = resolveOptions(options);
+export function createGeminiWebhooks<M = UserMetadata, X extends object = {}>(options: GeminiWebhooksOptions<M, X>): GeminiWebhooks<M, X> {
+  const o = resolveOptions(options as GeminiWebhooksOptions<any, any>);
   const reporter = createReporter(o.logger, o.onError);
-  const dispatcher = new Dispatcher(options.on);
+  const dispatcher = new Dispatcher(options.on as HandlerMap<any, any> | undefined);
   const verifier = {
     secrets: parseSecrets(o.secret, o.crypto),
     dynamic: o.jwks ? createDynamicVerifier(o.jwks, { now: o.now, toleranceSeconds: o.toleranceSeconds, crypto: o.crypto, doneTtlMs: o.doneTtlMs }) : undefined,
@@ -100,7 +101,7 @@ export function createGeminiWebhooks<M = UserMetadata>(options: GeminiWebhooksOp
     now: o.now,
   });
 
-  const instance: GeminiWebhooks<M> & { [BRAND]: true; [HANDLE_NOW]: typeof pipeline.handleNow & { handle: unknown } } = {
+  const instance: GeminiWebhooks<M, X> & { [BRAND]: true; [HANDLE_NOW]: typeof pipeline.handleNow & { handle: unknown } } = {
     [BRAND]: true,
     [HANDLE_NOW]: Object.assign((request: WebhookRequest, nodeHeaders?: boolean) => pipeline.handleNow(request, nodeHeaders), { handle: pipeline.handle }),
     verify: pipeline.verifyEvent,
@@ -116,11 +117,11 @@ export function createGeminiWebhooks<M = UserMetadata>(options: GeminiWebhooksOp
         }),
       ),
     process: (event, ctx) => pipeline.process(event, ctx),
-    on: ((type: string, handler: WebhookHandler<any>) => dispatcher.add(type, handler)) as GeminiWebhooks<M>["on"],
+    on: ((type: string, handler: WebhookHandler<any>) => dispatcher.add(type, handler)) as GeminiWebhooks<M, X>["on"],
     dispatch: (event, ctx) => dispatcher.dispatch(event as AnyGeminiEvent, ctx),
     hasHandlers: (type) => dispatcher.handlersFor(type).length > 0,
     deadLetters: createDeadLetterDesk<M>(o.deadLetters, pipeline.process),
-    store: o.store,
+    store: o.store as IdempotencyStore<X> | undefined,
     maxBodyBytes: o.maxBodyBytes,
     readTimeoutMs: o.readTimeoutMs,
     dedupeBy: o.dedupeBy,
@@ -132,6 +133,6 @@ export function createGeminiWebhooks<M = UserMetadata>(options: GeminiWebhooksOp
 }
 
 /** Adapters accept options or a ready instance. */
-export function resolveWebhooks<M = UserMetadata>(optionsOrInstance: GeminiWebhooksOptions<M> | GeminiWebhooks<M>): GeminiWebhooks<M> {
-  return isGeminiWebhooks(optionsOrInstance) ? (optionsOrInstance as GeminiWebhooks<M>) : createGeminiWebhooks(optionsOrInstance as GeminiWebhooksOptions<M>);
+export function resolveWebhooks<M = UserMetadata, X extends object = {}>(optionsOrInstance: GeminiWebhooksOptions<M, X> | GeminiWebhooks<M, X>): GeminiWebhooks<M, X> {
+  return isGeminiWebhooks(optionsOrInstance) ? (optionsOrInstance as GeminiWebhooks<M, X>) : createGeminiWebhooks(optionsOrInstance as GeminiWebhooksOptions<M, X>);
 }

@@ -3,23 +3,23 @@ import { GeminiWebhooksConfigError } from "./errors.js";
 import type { Observation } from "./hooks.js";
 import type { HandlerMap, WebhookContext, WebhookHandler } from "./types.js";
 
-const NONE: readonly WebhookHandler<any>[] = Object.freeze([]);
+const NONE: readonly WebhookHandler<any, any>[] = Object.freeze([]);
 
 /** Handlers per event type, `"*"` for all. Several handlers per type run concurrently; all must settle. */
 export class Dispatcher {
-  private readonly handlers = new Map<string, WebhookHandler<any>[]>();
+  private readonly handlers = new Map<string, WebhookHandler<any, any>[]>();
 
-  constructor(on?: HandlerMap<any>) {
+  constructor(on?: HandlerMap<any, any>) {
     if (on) {
       for (const type of Object.keys(on)) {
-        const h = (on as Record<string, WebhookHandler<any> | WebhookHandler<any>[] | undefined>)[type];
+        const h = (on as Record<string, WebhookHandler<any, any> | WebhookHandler<any, any>[] | undefined>)[type];
         if (h === undefined) continue;
         for (const fn of Array.isArray(h) ? h : [h]) this.add(type, fn);
       }
     }
   }
 
-  add(type: string, handler: WebhookHandler<any>): () => void {
+  add(type: string, handler: WebhookHandler<any, any>): () => void {
     if (typeof type !== "string" || type === "") throw new GeminiWebhooksConfigError("on", "on(type, handler): type must be an event type such as \"batch.succeeded\", or \"*\".");
     if (typeof handler !== "function") throw new GeminiWebhooksConfigError("on", `on("${type}", …): the handler must be a function.`);
     // the lists are never changed in place (a new one on every add and remove), so handlersFor can hand
@@ -33,7 +33,7 @@ export class Dispatcher {
   }
 
   /** The handlers an event of `type` reaches: its own, then the `"*"` ones (a list never changed afterwards: read it, do not change it). */
-  handlersFor(type: string): readonly WebhookHandler<any>[] {
+  handlersFor(type: string): readonly WebhookHandler<any, any>[] {
     const own = this.handlers.get(type);
     const all = this.handlers.get("*");
     if (!own || own.length === 0) return all ?? NONE;
@@ -45,8 +45,8 @@ export class Dispatcher {
   async dispatch(event: AnyGeminiEvent<any>, ctx: WebhookContext, list = this.handlersFor(event.type), obs?: Observation): Promise<number> {
     if (list.length === 0) return 0;
     const call = obs?.wraps
-      ? (h: WebhookHandler<any>, index: number) => obs.handler({ event, ctx, index, name: h.name || "anonymous" }, async () => h(event, ctx))
-      : async (h: WebhookHandler<any>) => h(event, ctx);
+      ? (h: WebhookHandler<any, any>, index: number) => obs.handler({ event, ctx, index, name: h.name || "anonymous" }, async () => h(event, ctx))
+      : async (h: WebhookHandler<any, any>) => h(event, ctx);
     if (list.length === 1) {
       await call(list[0]!, 0);
       return 1;

@@ -8,7 +8,7 @@ import { readWebhookHeaders } from "./headers.js";
 import type { Observation } from "./hooks.js";
 import { isThenable, type MaybePromise } from "./maybe.js";
 import type { ResolvedOptions } from "./options.js";
-import type { ClaimResult } from "./store.js";
+import type { ClaimResult, IdempotencyStore } from "./store.js";
 import type { HandleResult, ProcessContext, VerifiedDelivery, WebhookRequest } from "./types.js";
 import { verifyDelivery, type VerifierState } from "./verify.js";
 
@@ -181,6 +181,7 @@ export function createPipeline<M>(deps: PipelineDeps) {
     }
     const list = dispatcher.handlersFor(event.type);
     if (list.length === 0) return claim.complete("ignored");
+    if (store?.runInUnit) return runInUnit(store.runInUnit.bind(store), claim, list, obs);
     if (options.ack === "immediate") {
       claim.hold();
       void dispatcher.dispatch(event as AnyGeminiEvent, ctx, list, obs).then(
@@ -211,6 +212,33 @@ export function createPipeline<M>(deps: PipelineDeps) {
       () => claim.complete(),
       (e: unknown) => claim.fail(e),
     );
+  }
+
+  /**
+   * The handlers inside the store's unit of work (a transaction): the id is marked done in the same unit, so
+   * the handlers' writes and the mark commit together or not at all.
+   */
+  function runInUnit(unit: NonNullable<IdempotencyStore["runInUnit"]>, claim: Claim<M>, list: ReturnType<Dispatcher["handlersFor"]>, obs: Observation): MaybePromise<HandleResult<M>> {
+    const { event, ctx } = claim.verified;
+    claim.hold();
+    let ran: Promise<void>;
+    try {
+      ran = unit(ctx.idempotencyKey, async (extra) => {
+        await dispatcher.dispatch(event as AnyGeminiEvent, extra && typeof extra === "object" ? { ...ctx, ...extra } : ctx, list, obs);
+      });
+    } catch (e) {
+      ran = Promise.reject(e);
+    }
+    const settled = Promise.resolve(ran).then(
+      () => claim.complete("received", true),
+      (e: unknown) =>
+        e instanceof WebhookVerificationError && e.code === "store_unavailable" ? claim.fail(e.cause ?? e, { stage: "store", answer: e }) : claim.fail(e),
+    );
+    if (options.ack === "immediate") {
+      void settled;
+      return ok("received", claim.verified);
+    }
+    return settled;
   }
 
   /** start → run, as a value whenever every step was synchronous (adapters use it; handle() wraps it). */

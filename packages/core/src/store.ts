@@ -8,7 +8,7 @@ export type ClaimResult = "new" | "in_progress" | "done";
  * exactly one gets "new". An in-progress claim expires after a lease (a crashed process must not block
  * retries forever); a completed key is kept at least 25 h (Gemini's 24 h of retries plus the replay window).
  */
-export interface IdempotencyStore {
+export interface IdempotencyStore<X extends object = {}> {
   claim(key: string): ClaimResult | Promise<ClaimResult>;
   complete(key: string): void | Promise<void>;
   release(key: string): void | Promise<void>;
@@ -21,6 +21,16 @@ export interface IdempotencyStore {
   /** Shared small values (e.g. the reconciler's checkpoint). */
   get?(key: string): string | undefined | Promise<string | undefined>;
   set?(key: string, value: string, ttlMs: number): void | Promise<void>;
+  /**
+   * A unit of work of the store's own (a database transaction), for effects exactly once. When present,
+   * a claimed delivery that has handlers runs through it instead of `complete(key)`: the store opens its
+   * unit, calls `work(extra)` (core runs every handler with `{ ...ctx, ...extra }`, e.g. `{ db: client }`),
+   * marks `key` done inside the same unit and commits. When `work` rejects, the store rolls back and rejects
+   * with that error (core releases the claim and answers 500 `handler_failed`). When the store itself fails
+   * (no connection in time, the commit fails), it rejects with a `WebhookVerificationError` whose code is
+   * `store_unavailable` (core releases the claim and answers 503).
+   */
+  runInUnit?(key: string, work: (extra: X) => Promise<void>): Promise<void>;
 }
 
 export interface MemoryStoreOptions {

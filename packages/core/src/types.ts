@@ -28,13 +28,14 @@ export interface WebhookContext {
   idempotencyKey: string;
 }
 
-export type WebhookHandler<E = AnyGeminiEvent> = (event: E, ctx: WebhookContext) => unknown;
+/** A handler: the event and its context (`X`: what the idempotency store's unit of work adds, e.g. `{ db }`). */
+export type WebhookHandler<E = AnyGeminiEvent, X extends object = {}> = (event: E, ctx: WebhookContext & X) => unknown;
 
 /** The `on` option: a handler (or several) per event type, `"*"` for every event. */
-export type HandlerMap<M = UserMetadata> = {
-  [T in GeminiEventType]?: WebhookHandler<GeminiEventOf<T, M>> | ReadonlyArray<WebhookHandler<GeminiEventOf<T, M>>>;
+export type HandlerMap<M = UserMetadata, X extends object = {}> = {
+  [T in GeminiEventType]?: WebhookHandler<GeminiEventOf<T, M>, X> | ReadonlyArray<WebhookHandler<GeminiEventOf<T, M>, X>>;
 } & {
-  "*"?: WebhookHandler<AnyGeminiEvent<M>> | ReadonlyArray<WebhookHandler<AnyGeminiEvent<M>>>;
+  "*"?: WebhookHandler<AnyGeminiEvent<M>, X> | ReadonlyArray<WebhookHandler<AnyGeminiEvent<M>, X>>;
 };
 
 export interface ErrorContext {
@@ -108,7 +109,7 @@ export interface WebhookHooks {
   onDelivery?(start: { startedAt: number }): DeliveryObserver | void;
 }
 
-export interface GeminiWebhooksOptions<M = UserMetadata> {
+export interface GeminiWebhooksOptions<M = UserMetadata, X extends object = {}> {
   /** `whsec_…` signing secret(s) of a static webhook; several during a rotation grace period. */
   secret?: string | readonly string[] | undefined;
   /** Enables dynamic webhooks (v1a Ed25519 and JWT) verified against a JWKS. */
@@ -117,13 +118,16 @@ export interface GeminiWebhooksOptions<M = UserMetadata> {
   toleranceSeconds?: number;
   /** Clock, epoch ms. Default Date.now. */
   now?: () => number;
-  /** Idempotency store; default a new in-memory store; `false` disables dedupe. */
-  idempotency?: IdempotencyStore | false;
+  /**
+   * Idempotency store; default a new in-memory store; `false` disables dedupe. A store with a unit of work
+   * (`postgresStore({ transactional: true })`) gives every handler what the unit adds (`ctx.db`).
+   */
+  idempotency?: IdempotencyStore<X> | false;
   /** Prefix of idempotency keys, so several receivers can share one store. Default "gemini". */
   namespace?: string;
   /** Largest body accepted (413 past it). Default 1 MiB. */
   maxBodyBytes?: number;
-  on?: HandlerMap<M>;
+  on?: HandlerMap<M, X>;
   onError?: (error: unknown, ctx: ErrorContext) => void;
   /** "handled" (default): answer after the handlers; "immediate": answer after verify + claim. */
   ack?: "handled" | "immediate";

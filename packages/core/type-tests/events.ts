@@ -99,3 +99,27 @@ if (isEventType(anyEvent, "batch.failed")) {
 }
 // @ts-expect-error not an event type of the catalog
 isEventType(anyEvent, "batch.exploded");
+
+// A store with a unit of work types what it adds on every handler's ctx (no cast).
+declare const unitStore: import("../src/index.js").IdempotencyStore<{ db: { query(sql: string): Promise<unknown> } }>;
+const withUnit = createGeminiWebhooks({
+  secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+  idempotency: unitStore,
+  on: {
+    "batch.failed": async (event, ctx) => {
+      await ctx.db.query(`insert ${event.data.error_code}`);
+    },
+  },
+});
+withUnit.on("batch.succeeded", async (_event, ctx) => {
+  await ctx.db.query("select 1");
+});
+createGeminiWebhooks({
+  secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+  on: {
+    "batch.failed": (_event, ctx) => {
+      // @ts-expect-error without a unit-of-work store there is no ctx.db
+      void ctx.db;
+    },
+  },
+});
