@@ -24,7 +24,8 @@ export default defineConfig({
       { find: /^@gemini-webhooks\/core\/adapter$/, replacement: src("core", "adapter") },
       { find: /^@gemini-webhooks\/core\/node$/, replacement: src("core", "node") },
       { find: /^@gemini-webhooks\/redis\/bullmq$/, replacement: src("redis", "bullmq") },
-      ...["core", "express", "fastify", "genai", "hono", "koa", "next", "nestjs", "otel", "redis", "testing"].map((name) => ({
+      { find: /^@gemini-webhooks\/postgres\/pg-boss$/, replacement: src("postgres", "pg-boss") },
+      ...["core", "express", "fastify", "genai", "hono", "koa", "next", "nestjs", "otel", "postgres", "redis", "testing"].map((name) => ({
         find: new RegExp(`^@gemini-webhooks/${name}$`),
         replacement: src(name, "index"),
       })),
