@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { GeminiWebhooksConfigError, WebhookVerificationError } from "@gemini-webhooks/core";
 import type { Pool, PoolClient, QueryResult } from "pg";
 
@@ -84,19 +85,32 @@ export function giveBack(client: PoolClient, broken?: unknown): void {
   client.release(broken === undefined ? undefined : broken instanceof Error ? broken : new Error(String(broken)));
 }
 
+const names = new Map<string, string>();
+/** The prepared-statement name of a statement's text: the same text always gets the same name. */
+export function nameOf(text: string): string {
+  let n = names.get(text);
+  if (n === undefined) names.set(text, (n = `gw_${createHash("sha256").update(text).digest("hex").slice(0, 24)}`));
+  return n;
+}
+
 export interface Runner {
   /** One statement on a pooled client, the whole call bounded; any failure is `store_unavailable`. */
   query<R extends Record<string, unknown> = Record<string, unknown>>(text: string, values: unknown[], what: string): Promise<QueryResult<R>>;
 }
 
-/** Runs the store's own statements: acquire (bounded by acquireMs), then the statement (bounded by statementMs). */
-export function runner(pool: Pool, acquireMs: number, statementMs: number, ready: () => Promise<void>): Runner {
+/**
+ * Runs the store's own statements: acquire (bounded by acquireMs), then the statement (bounded by statementMs).
+ * `prepared`: as named statements, parsed and planned once per connection (pg keeps them per client), not on
+ * every delivery; turn off behind a pooler that cannot keep prepared statements (PgBouncer < 1.21 in transaction mode).
+ */
+export function runner(pool: Pool, acquireMs: number, statementMs: number, ready: () => Promise<void>, prepared = true): Runner {
   return {
     async query<R extends Record<string, unknown>>(text: string, values: unknown[], what: string) {
       await ready();
       const client = await acquire(pool, acquireMs);
       try {
-        const r = await within(client.query<R>(text, values), statementMs, () => unavailable(`Postgres did not answer ${what} within ${statementMs} ms.`));
+        const q = prepared ? client.query<R>({ name: nameOf(text), text, values }) : client.query<R>(text, values);
+        const r = await within(q, statementMs, () => unavailable(`Postgres did not answer ${what} within ${statementMs} ms.`));
         giveBack(client);
         return r;
       } catch (e) {

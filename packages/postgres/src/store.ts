@@ -26,6 +26,11 @@ export interface PostgresStoreOptions {
   statementTimeoutMs?: number;
   /** Errors of idle pool clients (their server went away), which the store catches so they cannot kill the process. */
   onError?: (error: unknown) => void;
+  /**
+   * Send the store's statements as named prepared statements (parsed and planned once per connection). Default true;
+   * set false behind a pooler that cannot keep them (PgBouncer before 1.21 in transaction mode).
+   */
+  preparedStatements?: boolean;
 }
 
 /** What `transactional: true` gives every handler, beside the usual ctx: the transaction's client. */
@@ -100,7 +105,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore | Tr
   const statementMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   guardPool(pool, options.onError);
   const ready = onFirstUse(pool, acquireMs, statementMs, (c) => migrateOn(c, s));
-  const db = runner(pool, acquireMs, statementMs, ready);
+  const db = runner(pool, acquireMs, statementMs, ready, options.preparedStatements ?? true);
 
   const CLAIM = `
 WITH taken AS (
@@ -229,7 +234,7 @@ SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM kv) AS n`;
       const token = newest(key);
       // Without a claim of ours (a caller that did not claim first), the mark is written unconditionally.
       const mark = token === undefined ? { text: COMPLETE, values: [storedKey(key), doneTtlMs], must: false } : { text: MARK, values: [storedKey(key), token, doneTtlMs], must: true };
-      await runUnit({ pool, acquireMs, statementMs, ready, key, work, mark });
+      await runUnit({ pool, acquireMs, statementMs, ready, key, work, mark, prepared: options.preparedStatements ?? true });
       // committed: the claim is settled (core does not call complete after a unit)
       take(key);
     },

@@ -1,6 +1,6 @@
 import { WebhookVerificationError } from "@gemini-webhooks/core";
 import type { Pool, PoolClient } from "pg";
-import { acquire, giveBack, unavailable, within } from "./pool.js";
+import { acquire, giveBack, nameOf, unavailable, within } from "./pool.js";
 
 export interface UnitRun {
   pool: Pool;
@@ -11,6 +11,8 @@ export interface UnitRun {
   work: (extra: { db: PoolClient }) => Promise<void>;
   /** The done mark, written in the transaction after the handlers; `must`: no row updated means the claim was lost. */
   mark: { text: string; values: unknown[]; must: boolean };
+  /** Send the mark as a named prepared statement. */
+  prepared: boolean;
 }
 
 /** SQLSTATE 25P02: a statement failed earlier in this transaction, so every later one fails until ROLLBACK. */
@@ -63,7 +65,8 @@ export async function runUnit(u: UnitRun): Promise<void> {
   }
   let marked: { rowCount: number | null };
   try {
-    marked = await within(client.query(u.mark.text, u.mark.values), u.statementMs, () => unavailable(`Postgres did not answer the done mark within ${u.statementMs} ms.`));
+    const q = u.prepared ? client.query({ name: nameOf(u.mark.text), text: u.mark.text, values: u.mark.values }) : client.query(u.mark.text, u.mark.values);
+    marked = await within(q, u.statementMs, () => unavailable(`Postgres did not answer the done mark within ${u.statementMs} ms.`));
   } catch (e) {
     if ((e as { code?: string })?.code === IN_FAILED_TRANSACTION) {
       await rollback(client, u.statementMs);
