@@ -99,3 +99,11 @@ describePostgres("durable mode: pg-boss queue and worker (Node 22)", () => {
     await b.kill();
   });
 });
+
+it("on Node < 22.12 the pg-boss entry says what it needs at construction", async () => {
+  const { pgBossQueue } = await import("@gemini-webhooks/postgres/pg-boss");
+  const boss = { send: async () => null, work: async () => "", offWork: async () => {}, createQueue: async () => {} };
+  const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+  if (major > 22 || (major === 22 && minor >= 12)) expect(() => pgBossQueue({ boss })).not.toThrow();
+  else expect(() => pgBossQueue({ boss })).toThrow(/needs Node >= 22\.12/);
+});

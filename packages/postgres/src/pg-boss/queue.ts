@@ -1,6 +1,7 @@
 import { GeminiWebhooksConfigError, type AnyGeminiEvent, type WebhookContext, type WebhookQueue } from "@gemini-webhooks/core";
 import { jobIdFor, serializeContext, type GeminiJobData } from "./job.js";
 import type { PgBossLike } from "./boss.js";
+import { checkNodeVersion } from "./node-version.js";
 
 export const DEFAULT_QUEUE_NAME = "gemini-webhooks";
 
@@ -47,6 +48,7 @@ export function ensureQueue(boss: PgBossLike, name: string, options: Record<stri
  * which is also the `singletonKey`), so copies enqueue once. A failed enqueue answers 503 and Gemini retries.
  */
 export function pgBossQueue(options: PgBossQueueOptions): GeminiPgBossQueue {
+  checkNodeVersion("pgBossQueue");
   const boss = options?.boss;
   if (!boss || typeof boss.send !== "function" || typeof boss.createQueue !== "function") {
     throw new GeminiWebhooksConfigError("pgBossQueue.boss", "pgBossQueue needs a started PgBoss instance: pgBossQueue({ boss: await new PgBoss(url).start() }).");

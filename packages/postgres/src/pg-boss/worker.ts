@@ -1,5 +1,6 @@
 import { GeminiWebhooksConfigError, type GeminiWebhooks, type UserMetadata } from "@gemini-webhooks/core";
 import type { PgBossJob, PgBossLike } from "./boss.js";
+import { checkNodeVersion } from "./node-version.js";
 import { deserializeContext, workKeyFor, type GeminiJobData } from "./job.js";
 import { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_OPTIONS, ensureQueue } from "./queue.js";
 import type { TransactionalPostgresStore, PostgresUnit } from "../store.js";
@@ -64,6 +65,7 @@ export async function runJob<M>(webhooks: GeminiWebhooks<M, PostgresUnit>, store
  * pg-boss 12 needs Node >= 22.12.
  */
 export async function createGeminiWorker<M = UserMetadata>(options: GeminiPgBossWorkerOptions<M>): Promise<GeminiPgBossWorker> {
+  checkNodeVersion("createGeminiWorker");
   const { boss, webhooks } = options ?? ({} as GeminiPgBossWorkerOptions<M>);
   if (!boss || typeof boss.work !== "function") throw new GeminiWebhooksConfigError("createGeminiWorker.boss", "createGeminiWorker needs a started PgBoss instance: { boss }.");
   if (!webhooks || typeof webhooks.dispatch !== "function") throw new GeminiWebhooksConfigError("createGeminiWorker.webhooks", "createGeminiWorker needs { webhooks }: your createGeminiWebhooks instance.");
