@@ -2,7 +2,7 @@
  * The house's dependency rules (DESIGN.md "Layout" and "One pipeline for every adapter"), run by
  * `pnpm lint:deps` in CI:
  * - core imports no framework, no Node builtin and no other package of ours (it runs on web-standard runtimes);
- * - packages reach core only through its entry points (@gemini-webhooks/core, /adapter, /node), never its src;
+ * - packages reach core only through its entry points (@gemini-webhooks/core, /adapter, /node, /extend), never its src;
  * - no cycles inside core (or anywhere in the packages).
  */
 module.exports = {
@@ -45,9 +45,9 @@ module.exports = {
     {
       name: "only-core-entry-points",
       severity: "error",
-      comment: "Packages depend on core's public entry points only (@gemini-webhooks/core, /adapter, /node).",
+      comment: "Packages depend on core's public entry points only (@gemini-webhooks/core, /adapter, /node, /extend).",
       from: { path: "^packages/(?!core/)[^/]+/src" },
-      to: { path: "^packages/core/(?!dist/(index|adapter|node)\\.(js|cjs|d\\.ts|d\\.cts)$)" },
+      to: { path: "^packages/core/(?!dist/(index|adapter|node|extend)\\.(js|cjs|d\\.ts|d\\.cts)$)" },
     },
     {
       name: "no-deep-imports-between-packages",

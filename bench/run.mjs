@@ -1,6 +1,6 @@
 // Runs every benchmark, one after the other, each in its own process, and prints a summary of every
 // figure with its goal. `pnpm bench` (root) builds the packages first, then runs this.
-//   node bench/run.mjs [--only verify,verify-dynamic,http,receive,memory,soak] [--markdown FILE]
+//   node bench/run.mjs [--only verify,verify-dynamic,cold-start,http,receive,memory,soak] [--markdown FILE]
 // Env is passed through (VERIFY_*, HTTP_*, MEMORY_IDS, SOAK_*); SOAK_SECONDS defaults to 60 here.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -19,6 +19,7 @@ const markdown = opt("--markdown");
 const SCRIPTS = [
   { name: "verify", file: "verify.mjs", args: [] },
   { name: "verify-dynamic", file: "verify-dynamic.mjs", args: [] },
+  { name: "cold-start", file: "cold-start.mjs", args: [] },
   { name: "http", file: "http.mjs", args: [] },
   { name: "receive", file: "receive.mjs", args: [] },
   { name: "memory", file: "memory.mjs", args: ["--expose-gc"] },

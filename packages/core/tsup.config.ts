@@ -4,6 +4,6 @@ import { packageBuild } from "../tsup.shared.js";
 // Bun, Deno). ./node is the Node stream reader for the Node adapters.
 export default packageBuild({
   platform: "neutral",
-  entry: { index: "src/index.ts", adapter: "src/adapter.ts", node: "src/node.ts" },
+  entry: { index: "src/index.ts", adapter: "src/adapter.ts", node: "src/node.ts", extend: "src/extend.ts" },
   external: [/^node:/],
 });

@@ -5,7 +5,7 @@ import express4 from "express4";
 import { captureRawBody, geminiWebhooks } from "@gemini-webhooks/express";
 import { createGeminiWebhooks, type GeminiWebhooksOptions } from "@gemini-webhooks/core";
 import { allFixtures, signStatic } from "@gemini-webhooks/testing";
-import { clock, NOW_S, SECRET, signed } from "../core/helpers.js";
+import { clock, NOW_S, SECRET, signed } from "../support/receiver.js";
 
 type Express = typeof express5;
 const versions: [string, Express][] = [["Express 5", express5], ["Express 4", express4 as unknown as Express]];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clock, SECRET } from "../core/helpers.js";
+import { clock, SECRET } from "../support/receiver.js";
 import { expectExampleReceives } from "../support/example-app.js";
 
 // The runnable example (examples/fastify/app.mjs): a Fastify 5 app with JSON routes and an onSend hook.

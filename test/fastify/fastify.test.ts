@@ -4,7 +4,7 @@ import fastify4 from "fastify4";
 import { geminiWebhooks } from "@gemini-webhooks/fastify";
 import { createGeminiWebhooks, type AnyGeminiEvent, type GeminiWebhooksOptions } from "@gemini-webhooks/core";
 import { allFixtures } from "@gemini-webhooks/testing";
-import { clock, SECRET, signed } from "../core/helpers.js";
+import { clock, SECRET, signed } from "../support/receiver.js";
 import { answersTable } from "../support/answers.js";
 import { deliver, outcome } from "../support/requests.js";
 

@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { serve } from "@hono/node-server";
-import { clock, SECRET } from "../core/helpers.js";
+import { clock, SECRET } from "../support/receiver.js";
 import { expectExampleReceives } from "../support/example-app.js";
 import { deliver, outcome } from "../support/requests.js";
 

@@ -5,7 +5,7 @@ import { serve, type ServerType } from "@hono/node-server";
 import { geminiWebhooks, type GeminiVariables } from "@gemini-webhooks/hono";
 import { createGeminiWebhooks, type AnyGeminiEvent, type GeminiWebhooksOptions } from "@gemini-webhooks/core";
 import { allFixtures } from "@gemini-webhooks/testing";
-import { clock, SECRET, signed } from "../core/helpers.js";
+import { clock, SECRET, signed } from "../support/receiver.js";
 import { answersTable } from "../support/answers.js";
 import { deliver, outcome } from "../support/requests.js";
 

@@ -3,7 +3,7 @@ import type { Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import request from "supertest";
 import { allFixtures } from "@gemini-webhooks/testing";
-import { clock, SECRET, signed } from "../core/helpers.js";
+import { clock, SECRET, signed } from "../support/receiver.js";
 
 // The runnable example (examples/koa/app.mjs): a Koa 3 app with @koa/router and a global @koa/bodyparser.
 const appPath = new URL("../../examples/koa/app.mjs", import.meta.url).href;

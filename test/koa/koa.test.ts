@@ -10,7 +10,7 @@ import koaBodyparser from "koa-bodyparser";
 import { geminiWebhooks, type GeminiKoaState } from "@gemini-webhooks/koa";
 import { createGeminiWebhooks, type GeminiWebhooksOptions, type IdempotencyStore } from "@gemini-webhooks/core";
 import { allFixtures, signStatic } from "@gemini-webhooks/testing";
-import { clock, NOW_S, SECRET, signed } from "../core/helpers.js";
+import { clock, NOW_S, SECRET, signed } from "../support/receiver.js";
 
 type KoaCtor = typeof Koa3;
 const versions: [string, KoaCtor][] = [["Koa 3", Koa3], ["Koa 2", Koa2]];

@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import request from "supertest";
-import { clock, NOW_S, SECRET, signed } from "../core/helpers.js";
+import { clock, NOW_S, SECRET, signed } from "../support/receiver.js";
 import { PLATFORMS } from "./helpers.js";
 
 // A Nest app's default build is CommonJS: this loads the *built* package with require() (the "require"

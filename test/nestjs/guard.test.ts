@@ -13,7 +13,7 @@ import {
 } from "@gemini-webhooks/nestjs";
 import type { IdempotencyStore } from "@gemini-webhooks/core";
 import { allFixtures, fixture, generateSecret, signStatic } from "@gemini-webhooks/testing";
-import { clock, NOW_S, SECRET, signed } from "../core/helpers.js";
+import { clock, NOW_S, SECRET, signed } from "../support/receiver.js";
 import { code, deliver, gate, PLATFORMS, row, startApp, until } from "./helpers.js";
 
 /** What the controller methods did. */
@@ -274,12 +274,29 @@ describe.each(PLATFORMS)("GeminiWebhookGuard, other setups, on %s", (platform) =
     }
   });
 
-  it("the guard path and the module's controller share one receiver and one store", async () => {
+  it("receiving only on a guarded route (no @OnGeminiEvent, no on), the module's own route is not mapped (no second endpoint)", async () => {
     @Controller()
     class C {
       @Post("wh") @UseGuards(GeminiWebhookGuard) receive() {}
     }
-    @Module({ imports: [GeminiWebhooksModule.forRoot({ secret: SECRET, now: clock(), on: { "*": () => {} } })], controllers: [C] })
+    @Module({ imports: [GeminiWebhooksModule.forRoot({ secret: SECRET, now: clock(), logger: false })], controllers: [C] })
+    class M {}
+    const app = await startApp(platform, M);
+    try {
+      expect(row(await deliver(app, signed(), "/wh"))).toEqual([200, "received"]);
+      const other = await deliver(app, signed({ type: "batch.succeeded", data: { id: "b2", output_file_uri: "gs://y" } }, { id: "msg_other" }), "/gemini-callback");
+      expect(other.status).toBe(404);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("a module path given explicitly stays mapped beside a guarded route; both share one receiver and one store", async () => {
+    @Controller()
+    class C {
+      @Post("wh") @UseGuards(GeminiWebhookGuard) receive() {}
+    }
+    @Module({ imports: [GeminiWebhooksModule.forRoot({ secret: SECRET, now: clock(), on: { "*": () => {} }, path: "gemini-callback" })], controllers: [C] })
     class M {}
     const app = await startApp(platform, M);
     try {

@@ -15,7 +15,7 @@ import {
 } from "@gemini-webhooks/nestjs";
 import { createGeminiWebhooks, type IdempotencyStore } from "@gemini-webhooks/core";
 import { allFixtures, fixture, generateSecret, signStatic } from "@gemini-webhooks/testing";
-import { clock, NOW_S, SECRET, signed } from "../core/helpers.js";
+import { clock, NOW_S, SECRET, signed } from "../support/receiver.js";
 import { code, deliver, gate, PLATFORMS, row, startApp, until } from "./helpers.js";
 
 /** Handlers on an ordinary provider, found at startup by the module. */

@@ -4,7 +4,7 @@ import { throwError } from "rxjs";
 import { GeminiEvent, GeminiWebhookGuard, GeminiWebhooksModule, OnGeminiEvent, type AnyGeminiEvent } from "@gemini-webhooks/nestjs";
 import type { ErrorContext } from "@gemini-webhooks/core";
 import { fixture, signStatic } from "@gemini-webhooks/testing";
-import { clock, NOW_S, SECRET } from "../core/helpers.js";
+import { clock, NOW_S, SECRET } from "../support/receiver.js";
 import { deliver, PLATFORMS, row, startApp, until } from "./helpers.js";
 
 // Every Nest path settles a failed delivery once and reports its error to onError exactly once (issue #16:

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { config, geminiPagesHandler, geminiWebhookHandler, type GeminiPagesHandler } from "@gemini-webhooks/next";
 import { webCryptoProvider, createGeminiWebhooks, type GeminiWebhooksOptions } from "@gemini-webhooks/core";
 import { allFixtures } from "@gemini-webhooks/testing";
-import { clock, NOW_S, SECRET, signed } from "../core/helpers.js";
+import { clock, NOW_S, SECRET, signed } from "../support/receiver.js";
 
 const URL_ = "https://app.example/api/gemini";
 const base = (o: Partial<GeminiWebhooksOptions> = {}) => ({ secret: SECRET, now: clock(), ...o }) as GeminiWebhooksOptions;

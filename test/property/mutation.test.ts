@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { createGeminiWebhooks } from "@gemini-webhooks/core";
 import { allFixtures, signStatic } from "@gemini-webhooks/testing";
-import { clock, NOW_S, SECRET } from "../core/helpers.js";
+import { clock, NOW_S, SECRET } from "../support/receiver.js";
 
 // No mutation of a valid request's headers or body is ever accepted, and no handler ever runs for one.
 const fixtures = allFixtures();

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { allFixtures, signStatic } from "@gemini-webhooks/testing";
-import { SECRET } from "../core/helpers.js";
+import { SECRET } from "../support/receiver.js";
 import { ensureBuilt, startChild, type Child } from "./processes.js";
 import { describeRedis, startRedis, type RedisServer } from "./redis-server.js";
 

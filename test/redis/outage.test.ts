@@ -9,7 +9,7 @@ import express from "express";
 import { geminiWebhooks } from "@gemini-webhooks/express";
 import { redisStore } from "@gemini-webhooks/redis";
 import { allFixtures, signStatic } from "@gemini-webhooks/testing";
-import { SECRET } from "../core/helpers.js";
+import { SECRET } from "../support/receiver.js";
 import { makeClient, type ClientKind, type TestClient } from "./clients.js";
 import { describeRedis, startRedis, type RedisServer } from "./redis-server.js";
 

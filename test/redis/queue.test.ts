@@ -15,7 +15,7 @@ import {
   type GeminiBullmqQueue,
   type GeminiWorker,
 } from "@gemini-webhooks/redis/bullmq";
-import { SECRET, clock, signed } from "../core/helpers.js";
+import { SECRET, clock, signed } from "../support/receiver.js";
 import { describeRedis, startRedis, type RedisServer } from "./redis-server.js";
 import { until } from "../support/wait.js";
 

@@ -8,7 +8,7 @@ import { geminiWebhooks } from "@gemini-webhooks/express";
 import { redisStore } from "@gemini-webhooks/redis";
 import { bullmqQueue, jobIdFor, type GeminiBullmqQueue } from "@gemini-webhooks/redis/bullmq";
 import { signStatic } from "@gemini-webhooks/testing";
-import { SECRET } from "../core/helpers.js";
+import { SECRET } from "../support/receiver.js";
 import { ensureBuilt, startChild, type Child } from "./processes.js";
 import { describeRedis, startRedis, type RedisServer } from "./redis-server.js";
 import { until } from "../support/wait.js";

@@ -3,7 +3,7 @@ import { createGeminiWebhooks, type GeminiWebhooks } from "@gemini-webhooks/core
 import { ADAPTERS, mount, NODE_ADAPTERS, type AdapterName, type MountedApp } from "../support/apps.js";
 import { dripPost, row, send } from "../support/http.js";
 import { recordingLogger } from "../support/logger.js";
-import { clock, SECRET, signed } from "../core/helpers.js";
+import { clock, SECRET, signed } from "../support/receiver.js";
 
 // The behaviours every adapter shares through core's adapter seam, over real HTTP on each framework:
 // 413 (declared and streamed), 408 for a body that never finishes arriving, 405, and a body parser that got

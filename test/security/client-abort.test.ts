@@ -8,7 +8,7 @@ import { fixture, signStatic } from "@gemini-webhooks/testing";
 import { ADAPTERS, mount } from "../support/apps.js";
 import { abortMidBody, row, send, serve } from "../support/http.js";
 import { recordingLogger } from "../support/logger.js";
-import { SECRET } from "../core/helpers.js";
+import { SECRET } from "../support/receiver.js";
 
 // Issue #12, case 8: a client that aborts mid-body is not an error: no stack trace in the app's log, no 5xx,
 // never next(err) in Express; core logs it at debug level and writes nothing.

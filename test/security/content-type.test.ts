@@ -4,7 +4,7 @@ import { fixture, signStatic } from "@gemini-webhooks/testing";
 import { ADAPTERS, mount, type MountedApp } from "../support/apps.js";
 import { row, send } from "../support/http.js";
 import { recordingLogger } from "../support/logger.js";
-import { SECRET } from "../core/helpers.js";
+import { SECRET } from "../support/receiver.js";
 
 // Forged input must never produce a 5xx (DESIGN, "Exact rules"), whatever content-type it claims: the
 // signature covers the bytes, not the media type. A request with no body and no content-type, or a

@@ -4,7 +4,7 @@ import { createTestIssuer, signJwsCompact, signStatic, type TestIssuer } from "@
 import { ADAPTERS, mount, type MountedApp } from "../support/apps.js";
 import { row, send } from "../support/http.js";
 import { recordingLogger } from "../support/logger.js";
-import { SECRET } from "../core/helpers.js";
+import { SECRET } from "../support/receiver.js";
 
 // Issue #12, case 8: hostile JSON stays data. A "__proto__" key (in a body or in JWT claims) never changes
 // an object's prototype; nesting deeper than 64 levels is a 400 invalid_json, never a crash.

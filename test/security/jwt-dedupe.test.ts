@@ -4,7 +4,7 @@ import { createTestIssuer, fixture, signStatic, type TestIssuer } from "@gemini-
 import { ADAPTERS, mount, type MountedApp } from "../support/apps.js";
 import { row, send, type Delivery } from "../support/http.js";
 import { recordingLogger } from "../support/logger.js";
-import { NOW_S, SECRET } from "../core/helpers.js";
+import { NOW_S, SECRET } from "../support/receiver.js";
 
 // Issue #12, cases 1–3: a JWT is deduped on signed material only (its jti, else the SHA-256 of its signing
 // input), in its own key space, over real HTTP on every adapter.

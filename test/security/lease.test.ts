@@ -5,7 +5,7 @@ import { ADAPTERS, mount, type MountedApp } from "../support/apps.js";
 import { row, send } from "../support/http.js";
 import { recordingLogger } from "../support/logger.js";
 import { signal } from "../support/signal.js";
-import { SECRET } from "../core/helpers.js";
+import { SECRET } from "../support/receiver.js";
 
 // Issue #12, case 8: no second copy runs while the first is alive. A handler slower than the lease
 // (memoryStore({ leaseMs: 200 })) keeps its claim: a copy arriving 300 ms into the run gets 409 in_progress.

@@ -5,7 +5,7 @@ import { fixture, signJwt, signStatic, signV1a } from "@gemini-webhooks/testing"
 import { mount } from "../support/apps.js";
 import { row, send } from "../support/http.js";
 import { recordingLogger } from "../support/logger.js";
-import { SECRET } from "../core/helpers.js";
+import { SECRET } from "../support/receiver.js";
 
 // Issue #12, case 8: a delivery in a scheme the receiver is not configured for is 400 unsupported_signature
 // (the message names the option to add), never a 500 configuration; one warning per scheme per process.

@@ -4,7 +4,7 @@ import { fixture, signStatic } from "@gemini-webhooks/testing";
 import { ADAPTERS, mount, type MountedApp } from "../support/apps.js";
 import { row, send } from "../support/http.js";
 import { recordingLogger } from "../support/logger.js";
-import { SECRET } from "../core/helpers.js";
+import { SECRET } from "../support/receiver.js";
 
 // Issue #12, case 8: a webhook-id that is not visible ASCII is 400 invalid_header. Header bytes arrive as
 // latin1 while the signed string is UTF-8, so such an id could never verify; it is refused as malformed, before

@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import type { GeminiWebhooksOptions, IdempotencyStore } from "@gemini-webhooks/core";
 import { createTestIssuer, signStatic, type TestIssuer } from "@gemini-webhooks/testing";
-import { clock, NOW_S, SECRET, signed } from "../core/helpers.js";
+import { clock, NOW_S, SECRET, signed } from "../support/receiver.js";
 import { deliver, outcome, rawRequest } from "./requests.js";
 
 export interface Served {

@@ -3,7 +3,7 @@
 // body refused. Returns the first delivery, for further checks of the caller's own.
 import { expect } from "vitest";
 import { allFixtures } from "@gemini-webhooks/testing";
-import { signed } from "../core/helpers.js";
+import { signed } from "../support/receiver.js";
 import { deliver, outcome } from "./requests.js";
 
 export async function expectExampleReceives(base: string, seen: readonly string[]): Promise<{ body: string; headers: Record<string, string> }> {

@@ -57,12 +57,18 @@ export class WebhookVerificationError extends Error {
   readonly status: number;
   /** The signature scheme that was tried, when one was. */
   readonly scheme: SignatureScheme | undefined;
+  /**
+   * The delivery came in a scheme this receiver is not configured for (400 `unsupported_signature` whose
+   * message names the option to add): logged once per scheme as a warning, never as a 5xx.
+   */
+  readonly unconfigured: boolean;
 
-  constructor(code: WebhookErrorCode, message: string, options?: { scheme?: SignatureScheme; cause?: unknown }) {
+  constructor(code: WebhookErrorCode, message: string, options?: { scheme?: SignatureScheme; cause?: unknown; unconfigured?: boolean }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = ERROR_STATUS[code];
     this.scheme = options?.scheme;
+    this.unconfigured = options?.unconfigured === true;
   }
 
   /** The JSON body a receiver answers with. */
@@ -87,21 +93,27 @@ export class GeminiWebhooksConfigError extends Error {
   }
 }
 
-const UNCONFIGURED = new WeakSet<WebhookVerificationError>();
-
-/**
- * 400 `unsupported_signature` for a delivery in a scheme this receiver is not configured for: the message
- * names the option to add. Marked so the receiver logs one warning per scheme (forged input included: it
- * must never look like a 5xx misconfiguration).
- */
+/** 400 `unsupported_signature` for a delivery in a scheme this receiver is not configured for: the message names the option to add. */
 export function unconfigured(scheme: SignatureScheme, message: string): WebhookVerificationError {
-  const e = new WebhookVerificationError("unsupported_signature", message, { scheme });
-  UNCONFIGURED.add(e);
-  return e;
+  return new WebhookVerificationError("unsupported_signature", message, { scheme, unconfigured: true });
 }
 
-export function isUnconfigured(e: unknown): boolean {
-  return e instanceof WebhookVerificationError && UNCONFIGURED.has(e);
+/** The client went away before its body arrived: nobody's error (logged at debug, no answer written). */
+export class ClientAbortError extends Error {
+  override readonly name = "ClientAbortError";
+  readonly code = "client_abort" as const;
+  constructor(message = "The client closed the connection before the body arrived.") {
+    super(message);
+  }
+}
+
+/**
+ * The JWKS could not be had (unreachable, timeout, a redirect, not JSON, too large): the message names the
+ * uri (origin + path) and the cause, nothing secret. Answered as 503 `keys_unavailable`.
+ */
+export class JwksFetchError extends Error {
+  override readonly name = "JwksFetchError";
+  readonly code = "keys_unavailable" as const;
 }
 
 export function isWebhookVerificationError(e: unknown): e is WebhookVerificationError {

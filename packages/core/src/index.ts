@@ -1,6 +1,6 @@
-// What users call. Adapter plumbing lives on the subpaths: @gemini-webhooks/core/adapter (any runtime) and
-// @gemini-webhooks/core/node (Node streams).
-export { createGeminiWebhooks, type GeminiWebhooks, type ClaimedDelivery, type Begun } from "./create.js";
+// @gemini-webhooks/core: what users call. Adapter plumbing is on @gemini-webhooks/core/adapter (any runtime) and
+// @gemini-webhooks/core/node (Node streams); what stores, queues and telemetry plug into is on @gemini-webhooks/core/extend.
+export { createGeminiWebhooks, type GeminiWebhooks } from "./receiver/create.js";
 export {
   GEMINI_EVENT_CATALOG,
   GEMINI_EVENT_TYPES,
@@ -33,21 +33,14 @@ export {
   type WebhookErrorCode,
   type SignatureScheme,
 } from "./errors.js";
-export {
-  memoryStore,
-  DEFAULT_DONE_TTL_MS,
-  DEFAULT_LEASE_MS,
-  type IdempotencyStore,
-  type ClaimResult,
-  type MemoryStore,
-  type MemoryStoreOptions,
-} from "./store.js";
-export { memoryDeadLetters, type DeadLetter, type DeadLetterInput, type DeadLetterStore, type MemoryDeadLettersOptions } from "./dead-letters.js";
-export type { DeadLetterDesk } from "./dead-letter-desk.js";
+export { DEFAULT_DONE_TTL_MS, DEFAULT_LEASE_MS, type IdempotencyStore, type ClaimResult, type DeadLetter, type DeadLetterInput, type DeadLetterStore } from "./stores/contracts.js";
+export { memoryStore, type MemoryStore, type MemoryStoreOptions } from "./stores/memory.js";
+export { memoryDeadLetters, type MemoryDeadLettersOptions } from "./stores/memory-dead-letters.js";
+export type { DeadLetterDesk } from "./pipeline/dead-letter-desk.js";
 export { consoleLogger } from "./logging.js";
-export { nodeCryptoProvider, webCryptoProvider, type CryptoProvider, type HmacSigner, type Ed25519Verifier } from "./crypto.js";
-export { decodeSecret } from "./secret.js";
-export type { HeadersInput } from "./headers.js";
+export { nodeCryptoProvider, webCryptoProvider, type CryptoProvider, type HmacSigner, type Ed25519Verifier } from "./lib/crypto.js";
+export { decodeSecret } from "./verify/secret.js";
+export type { HeadersInput } from "./verify/headers.js";
 export type {
   WebhookContext,
   WebhookHandler,
@@ -65,6 +58,6 @@ export type {
   WebhookHooks,
   DeliveryObserver,
   HandlerRunInfo,
-} from "./types.js";
+} from "./receiver/types.js";
 /** Google's JWKS, the default `jwks.uri`. */
-export { DEFAULT_JWKS_URI as GOOGLE_JWKS_URI } from "./dynamic/options.js";
+export { DEFAULT_JWKS_URI as GOOGLE_JWKS_URI } from "./verify/jwks-options.js";

@@ -1,5 +1,5 @@
-import { isUnconfigured, WebhookVerificationError } from "./errors.js";
-import type { ErrorContext, GeminiWebhooksOptions, WebhookLogger } from "./types.js";
+import { WebhookVerificationError } from "./errors.js";
+import type { ErrorContext, GeminiWebhooksOptions, WebhookLogger } from "./receiver/types.js";
 
 /** The receiver's reporting: log at the level the outcome deserves, then the `onError` hook; neither can change an answer. */
 export interface Reporter {
@@ -54,16 +54,17 @@ export function createReporter(logger: WebhookLogger, onError: GeminiWebhooksOpt
     const message = error instanceof Error ? error.message : String(error);
     const where = describe(ctx);
     if (ctx.stage === "handler") {
+      // one entry, the stack once: in the message (the details object carries no error for a logger to print again)
       const cause = error instanceof WebhookVerificationError && error.cause !== undefined ? error.cause : error;
       const stack = cause instanceof Error && cause.stack ? cause.stack : String(cause);
-      logger.error(`${PREFIX} a handler failed${where}; the delivery will be retried: ${stack}`, { webhookId: ctx.webhookId, eventType: ctx.event?.type, err: cause });
+      logger.error(`${PREFIX} a handler failed${where}; the delivery will be retried: ${stack}`, { webhookId: ctx.webhookId, eventType: ctx.event?.type });
     } else if (code === "configuration") {
       const cause = error instanceof Error && error.cause instanceof Error ? `\n${error.cause.stack ?? error.cause.message}` : "";
       logger.error(`${PREFIX} configuration${where}: ${message}${cause}`, { code });
     } else if (code === "keys_unavailable" || code === "store_unavailable" || ctx.stage === "complete" || ctx.stage === "hook" || ctx.stage === "dead_letters") {
       logger.warn(`${PREFIX} ${code ?? ctx.stage}${where}: ${message}`, { code, stage: ctx.stage });
-    } else if (isUnconfigured(error) && !warnedSchemes.has((error as WebhookVerificationError).scheme ?? "")) {
-      warnedSchemes.add((error as WebhookVerificationError).scheme ?? "");
+    } else if (error instanceof WebhookVerificationError && error.unconfigured && !warnedSchemes.has(error.scheme ?? "")) {
+      warnedSchemes.add(error.scheme ?? "");
       logger.warn(`${PREFIX} ${message} (logged once per scheme)`, { code });
     } else {
       logger.debug(`${PREFIX} rejected a delivery${where}: ${code ?? "error"}: ${message}`, { code, stage: ctx.stage });

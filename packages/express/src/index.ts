@@ -27,7 +27,7 @@ function exposeEvent(res: { locals?: Record<string, unknown> }, event: unknown):
  * (maxBodyBytes, readTimeoutMs), answers with core's status and JSON, and puts the verified event on
  * `res.locals.geminiEvent`. Client aborts are logged at debug level, never passed to next(err).
  */
-export function geminiWebhooks<M = UserMetadata>(optionsOrInstance: GeminiWebhooksOptions<M> | GeminiWebhooks<M>): GeminiExpressMiddleware<M> {
+export function geminiWebhooks<M = UserMetadata, X extends object = {}>(optionsOrInstance: GeminiWebhooksOptions<M, X> | GeminiWebhooks<M, X>): GeminiExpressMiddleware<M> {
   const webhooks = resolveWebhooks(optionsOrInstance);
   const middleware = (req: Req, res: ServerResponse & { locals?: Record<string, unknown> }): void => {
     // the answer is written as soon as it is known: at once when a parser kept the body and every step was
@@ -42,5 +42,25 @@ export function captureRawBody(req: IncomingMessage, _res: ServerResponse, buf: 
   (req as unknown as { rawBody?: unknown }).rawBody = buf;
 }
 
-export { createGeminiWebhooks, WebhookVerificationError } from "@gemini-webhooks/core";
-export type { GeminiWebhooksOptions, GeminiWebhooks } from "@gemini-webhooks/core";
+// The same core names from every adapter: a user needs only the adapter's package for a typical app.
+export { createGeminiWebhooks, isEventType, memoryStore, WebhookVerificationError } from "@gemini-webhooks/core";
+export type {
+  AnyGeminiEvent,
+  BatchCancelledEvent,
+  BatchCompletedEvent,
+  BatchExpiredEvent,
+  BatchFailedEvent,
+  BatchSucceededEvent,
+  GeminiEventOf,
+  GeminiWebhookEvent,
+  GeminiWebhooks,
+  GeminiWebhooksOptions,
+  HandleResult,
+  InteractionCancelledEvent,
+  InteractionCompletedEvent,
+  InteractionFailedEvent,
+  InteractionRequiresActionEvent,
+  VideoGeneratedEvent,
+  WebhookContext,
+  WebhookErrorCode,
+} from "@gemini-webhooks/core";

@@ -41,5 +41,26 @@ export const geminiWebhooks: FastifyPluginAsync<GeminiFastifyOptions> = async (f
 };
 
 export default geminiWebhooks;
-export { createGeminiWebhooks, WebhookVerificationError } from "@gemini-webhooks/core";
-export type { GeminiWebhooksOptions, GeminiWebhooks, AnyGeminiEvent } from "@gemini-webhooks/core";
+
+// The same core names from every adapter: a user needs only the adapter's package for a typical app.
+export { createGeminiWebhooks, isEventType, memoryStore, WebhookVerificationError } from "@gemini-webhooks/core";
+export type {
+  AnyGeminiEvent,
+  BatchCancelledEvent,
+  BatchCompletedEvent,
+  BatchExpiredEvent,
+  BatchFailedEvent,
+  BatchSucceededEvent,
+  GeminiEventOf,
+  GeminiWebhookEvent,
+  GeminiWebhooks,
+  GeminiWebhooksOptions,
+  HandleResult,
+  InteractionCancelledEvent,
+  InteractionCompletedEvent,
+  InteractionFailedEvent,
+  InteractionRequiresActionEvent,
+  VideoGeneratedEvent,
+  WebhookContext,
+  WebhookErrorCode,
+} from "@gemini-webhooks/core";

@@ -3,6 +3,7 @@ export { videoFile, downloadVideo, type VideoFile, type VideoEventLike } from ".
 export { reconcile, readCheckpoint, DEFAULT_CHECKPOINT_KEY, type ReconcileOptions, type ReconcileReport, type ReconciledJob, type ReconcileTarget } from "./reconcile.js";
 export { startReconciler, type Reconciler, type ReconcilerOptions } from "./reconciler.js";
 export { terminalJob, TERMINAL_EVENT, type TerminalJob } from "./jobs.js";
+export { fetchJob, type FetchedJob, type FetchJobOptions, type JobClient, type JobEventLike } from "./fetch-job.js";
 export {
   doctor,
   formatDoctorReport,

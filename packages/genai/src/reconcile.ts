@@ -1,10 +1,12 @@
 import type { GeminiWebhooks, HandleResult, IdempotencyStore } from "@gemini-webhooks/core";
+import { isGeminiWebhooks, settingsOf } from "@gemini-webhooks/core/extend";
 import type { GenAIClient } from "./client.js";
 import { GenaiError } from "./errors.js";
 import { terminalJob, type TerminalJob } from "./jobs.js";
 
 /** The receiver reconciliation dispatches through (made with `dedupeBy: "event"`). */
-export type ReconcileTarget = Pick<GeminiWebhooks<any>, "process" | "store">;
+/** A receiver (its store holds the checkpoint), or anything with `process` and a `store`. */
+export type ReconcileTarget = Pick<GeminiWebhooks<any, any>, "process"> & { store?: IdempotencyStore | undefined };
 
 export interface ReconcileOptions {
   /** The user's `GoogleGenAI` client. */
@@ -27,7 +29,7 @@ export interface ReconcileOptions {
    * under the store's memory of processed outcomes (25 h by default). Default 24 h.
    */
   lookbackMs?: number;
-  /** Where the checkpoint lives in `webhooks.store` (shared by every instance on that store). */
+  /** Where the checkpoint lives in the receiver's store (shared by every instance on that store). */
   checkpointKey?: string;
   /** Jobs per list page. Default 100. */
   pageSize?: number;
@@ -100,7 +102,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   const now = options.now ?? Date.now;
   const graceMs = options.graceMs ?? 2 * 60_000;
   const key = options.checkpointKey ?? DEFAULT_CHECKPOINT_KEY;
-  const store = webhooks.store;
+  const store = isGeminiWebhooks(webhooks) ? settingsOf(webhooks).store : webhooks.store;
   let since: number;
   if (options.since !== undefined) {
     since = typeof options.since === "number" ? options.since : options.since.getTime();

@@ -1,5 +1,5 @@
 import type { Env, MiddlewareHandler } from "hono";
-import { bodyAlreadyParsed, closesConnection, readLimited, receive, resolveWebhooks, toResponse } from "@gemini-webhooks/core/adapter";
+import { bodyAlreadyParsed, closesConnection, readLimited, receive, resolveWebhooks, settingsOf, toResponse } from "@gemini-webhooks/core/adapter";
 import type { AnyGeminiEvent, GeminiWebhooks, GeminiWebhooksOptions, UserMetadata } from "@gemini-webhooks/core";
 
 /** The context variables the middleware sets: `c.get("geminiEvent")`. Use it in your app's `Variables`. */
@@ -26,10 +26,11 @@ export type GeminiHonoMiddleware<E extends Env = GeminiEnv, M = UserMetadata> = 
  * and Cloudflare Workers. Reads the raw body (maxBodyBytes, readTimeoutMs), answers with core's status and JSON,
  * and sets `c.get("geminiEvent")` (a middleware before it sees it after `await next()`). Web-standard only.
  */
-export function geminiWebhooks<M = UserMetadata, E extends Env = GeminiEnv<M>>(
-  optionsOrInstance: GeminiWebhooksOptions<M> | GeminiWebhooks<M>,
+export function geminiWebhooks<M = UserMetadata, E extends Env = GeminiEnv<M>, X extends object = {}>(
+  optionsOrInstance: GeminiWebhooksOptions<M, X> | GeminiWebhooks<M, X>,
 ): GeminiHonoMiddleware<E, M> {
   const webhooks = resolveWebhooks(optionsOrInstance);
+  const { maxBodyBytes, readTimeoutMs } = settingsOf(webhooks);
   const middleware: MiddlewareHandler<GeminiEnv<M>> = async (c) => {
     const request = c.req.raw;
     const result = await receive(webhooks, {
@@ -37,7 +38,7 @@ export function geminiWebhooks<M = UserMetadata, E extends Env = GeminiEnv<M>>(
       headers: request.headers,
       body: () => {
         if (request.bodyUsed) throw bodyAlreadyParsed("hono"); // c.req.json() or .text() ran before us
-        return readLimited(request, webhooks.maxBodyBytes, webhooks.readTimeoutMs);
+        return readLimited(request, maxBodyBytes, readTimeoutMs);
       },
     });
     if (result.event) c.set("geminiEvent", result.event);
@@ -49,5 +50,25 @@ export function geminiWebhooks<M = UserMetadata, E extends Env = GeminiEnv<M>>(
   return Object.assign(middleware as unknown as MiddlewareHandler<E>, { webhooks });
 }
 
-export { createGeminiWebhooks, WebhookVerificationError } from "@gemini-webhooks/core";
-export type { GeminiWebhooksOptions, GeminiWebhooks, AnyGeminiEvent } from "@gemini-webhooks/core";
+// The same core names from every adapter: a user needs only the adapter's package for a typical app.
+export { createGeminiWebhooks, isEventType, memoryStore, WebhookVerificationError } from "@gemini-webhooks/core";
+export type {
+  AnyGeminiEvent,
+  BatchCancelledEvent,
+  BatchCompletedEvent,
+  BatchExpiredEvent,
+  BatchFailedEvent,
+  BatchSucceededEvent,
+  GeminiEventOf,
+  GeminiWebhookEvent,
+  GeminiWebhooks,
+  GeminiWebhooksOptions,
+  HandleResult,
+  InteractionCancelledEvent,
+  InteractionCompletedEvent,
+  InteractionFailedEvent,
+  InteractionRequiresActionEvent,
+  VideoGeneratedEvent,
+  WebhookContext,
+  WebhookErrorCode,
+} from "@gemini-webhooks/core";

@@ -65,7 +65,7 @@ function quietWhileReading(socket: IncomingMessage["socket"] | undefined): Quiet
  * raw body itself (maxBodyBytes, readTimeoutMs), answers with core's status and JSON, and puts the verified
  * event on `ctx.state.geminiEvent`. After a first-time delivery (`received` or `ignored`) it calls `next()`.
  */
-export function geminiWebhooks<M = UserMetadata>(optionsOrInstance: GeminiWebhooksOptions<M> | GeminiWebhooks<M>): GeminiKoaMiddleware<M> {
+export function geminiWebhooks<M = UserMetadata, X extends object = {}>(optionsOrInstance: GeminiWebhooksOptions<M, X> | GeminiWebhooks<M, X>): GeminiKoaMiddleware<M> {
   const webhooks = resolveWebhooks(optionsOrInstance);
   const middleware = async (ctx: KoaContextLike, next: () => Promise<unknown>): Promise<void> => {
     const socket = quietWhileReading(ctx.req.socket);
@@ -90,5 +90,25 @@ export function geminiWebhooks<M = UserMetadata>(optionsOrInstance: GeminiWebhoo
   return Object.assign(middleware, { webhooks }) as GeminiKoaMiddleware<M>;
 }
 
-export { createGeminiWebhooks, WebhookVerificationError } from "@gemini-webhooks/core";
-export type { GeminiWebhooksOptions, GeminiWebhooks } from "@gemini-webhooks/core";
+// The same core names from every adapter: a user needs only the adapter's package for a typical app.
+export { createGeminiWebhooks, isEventType, memoryStore, WebhookVerificationError } from "@gemini-webhooks/core";
+export type {
+  AnyGeminiEvent,
+  BatchCancelledEvent,
+  BatchCompletedEvent,
+  BatchExpiredEvent,
+  BatchFailedEvent,
+  BatchSucceededEvent,
+  GeminiEventOf,
+  GeminiWebhookEvent,
+  GeminiWebhooks,
+  GeminiWebhooksOptions,
+  HandleResult,
+  InteractionCancelledEvent,
+  InteractionCompletedEvent,
+  InteractionFailedEvent,
+  InteractionRequiresActionEvent,
+  VideoGeneratedEvent,
+  WebhookContext,
+  WebhookErrorCode,
+} from "@gemini-webhooks/core";

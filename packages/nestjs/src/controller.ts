@@ -5,11 +5,14 @@ import type { GeminiWebhooks } from "@gemini-webhooks/core";
 import { rawBodyOf, type NestRequestLike } from "./raw-body.js";
 import { GEMINI_WEBHOOKS } from "./tokens.js";
 
+/** Marks the module's own controller: `{ path, explicitPath }` (the explorer unmaps it when guard routes exist). */
+export const OWN_CONTROLLER = "gemini-webhooks:own-controller";
+
 /**
  * The module's own route: every method on `path` goes through core's receive path (verify, dedupe, the `on`
  * handlers and the @OnGeminiEvent methods), answered through the platform's adapter (Express or Fastify).
  */
-export function createWebhookController(path: string, decorators: ReadonlyArray<ClassDecorator> = []): Type<unknown> {
+export function createWebhookController(path: string, decorators: ReadonlyArray<ClassDecorator> = [], explicitPath = true): Type<unknown> {
   @Controller(path)
   class GeminiWebhooksController {
     constructor(
@@ -26,5 +29,6 @@ export function createWebhookController(path: string, decorators: ReadonlyArray<
     }
   }
   for (const decorate of decorators) decorate(GeminiWebhooksController);
+  Reflect.defineMetadata(OWN_CONTROLLER, { path, explicitPath }, GeminiWebhooksController);
   return GeminiWebhooksController;
 }

@@ -1,7 +1,7 @@
 import { HttpException, Inject, Injectable, type CanActivate, type ExecutionContext } from "@nestjs/common";
 import { HttpAdapterHost } from "@nestjs/core";
 import type { GeminiWebhooks, HandleResult } from "@gemini-webhooks/core";
-import { ClientAbortError, errorResponse } from "@gemini-webhooks/core/adapter";
+import { readFailed } from "@gemini-webhooks/core/adapter";
 import { rawBodyOf, type NestRequestLike } from "./raw-body.js";
 import { setDelivery } from "./state.js";
 import { GEMINI_WEBHOOKS } from "./tokens.js";
@@ -34,11 +34,8 @@ export class GeminiWebhookGuard implements CanActivate {
       try {
         body = await rawBodyOf(req, this.webhooks);
       } catch (e) {
-        if (e instanceof ClientAbortError) {
-          this.webhooks.logger.debug(`[gemini-webhooks] ${e.message}`); // the client is gone: nobody reads the answer
-          throw toHttpException(errorResponse("body_timeout", e.message));
-        }
-        throw toHttpException(this.webhooks.reject(e));
+        // a client that went away is logged at debug (nobody reads the answer); any other failure is its answer
+        throw toHttpException(readFailed(this.webhooks, e));
       }
     }
     // core does method check → verify → claim; a rejected, duplicate or in-progress delivery is answered here, as core answers it.

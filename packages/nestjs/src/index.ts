@@ -8,11 +8,10 @@ export {
 export { GeminiWebhookGuard, toHttpException } from "./guard.js";
 export { GeminiWebhookInterceptor } from "./interceptor.js";
 export { GeminiEvent, GeminiWebhookContext, GeminiContext, OnGeminiEvent, type GeminiEventFor, type GeminiEventSelector } from "./decorators.js";
-export { GeminiWebhooksExplorer } from "./explorer.js";
-export { createWebhookController } from "./controller.js";
-export { rawBodyOf } from "./raw-body.js";
 export { nestLogger } from "./report.js";
-export { GEMINI_WEBHOOKS, GEMINI_WEBHOOKS_OPTIONS, ON_GEMINI_EVENT, InjectGeminiWebhooks } from "./tokens.js";
+export { GEMINI_WEBHOOKS, InjectGeminiWebhooks } from "./tokens.js";
+
+// The same core names from every adapter: a user needs only the adapter's package for a typical app.
 export { createGeminiWebhooks, isEventType, memoryStore, WebhookVerificationError } from "@gemini-webhooks/core";
 export type {
   AnyGeminiEvent,
@@ -25,10 +24,12 @@ export type {
   GeminiWebhookEvent,
   GeminiWebhooks,
   GeminiWebhooksOptions,
+  HandleResult,
   InteractionCancelledEvent,
   InteractionCompletedEvent,
   InteractionFailedEvent,
   InteractionRequiresActionEvent,
   VideoGeneratedEvent,
   WebhookContext,
+  WebhookErrorCode,
 } from "@gemini-webhooks/core";

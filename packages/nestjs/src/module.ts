@@ -11,7 +11,11 @@ import { GEMINI_WEBHOOKS, GEMINI_WEBHOOKS_OPTIONS } from "./tokens.js";
 
 /** Where and how the module registers itself (not passed to core). */
 export interface GeminiWebhooksModuleExtras {
-  /** Path of the module's controller, which dispatches to @OnGeminiEvent methods. Default "gemini-callback"; `false`: no controller. */
+  /**
+   * Path of the module's controller, which dispatches to @OnGeminiEvent methods. Default "gemini-callback",
+   * not mapped when the app receives only on its own GeminiWebhookGuard routes (no @OnGeminiEvent method, no
+   * `on` handler); `false`: no controller.
+   */
   path?: string | false;
   /** Make the receiver, its token and GeminiWebhookGuard available in every module. Default true. */
   global?: boolean;
@@ -62,7 +66,7 @@ function build(options: Provider, imports: NonNullable<ModuleMetadata["imports"]
     module: GeminiWebhooksModule,
     global: extras.global ?? true,
     imports: [DiscoveryModule, ...imports],
-    controllers: path === false ? [] : [createWebhookController(path, extras.decorators)],
+    controllers: path === false ? [] : [createWebhookController(path, extras.decorators, extras.path !== undefined)],
     providers: [
       options,
       { provide: GEMINI_WEBHOOKS, useFactory: receiverOf, inject: [GEMINI_WEBHOOKS_OPTIONS] },

@@ -1,4 +1,4 @@
-import { bodyAlreadyParsed, bodyTimeout, errorResult } from "@gemini-webhooks/core/adapter";
+import { bodyAlreadyParsed, bodyTimeout, errorResult, settingsOf } from "@gemini-webhooks/core/adapter";
 import { readNodeBody, sendNode, streamConsumed, type NodeBodyStream, type NodeResponse } from "@gemini-webhooks/core/node";
 import type { GeminiWebhooks } from "@gemini-webhooks/core";
 
@@ -24,7 +24,8 @@ export async function rawBodyOf(req: NestRequestLike, webhooks: GeminiWebhooks<a
   if (req.body instanceof Uint8Array || typeof req.body === "string") return req.body;
   const stream = isStream(req.raw) ? req.raw : isStream(req) ? req : undefined;
   if (stream && !streamConsumed(stream)) {
-    return readNodeBody(stream, { limit: webhooks.maxBodyBytes, timeoutMs: webhooks.readTimeoutMs, framework: "nestjs" });
+    const { maxBodyBytes, readTimeoutMs } = settingsOf(webhooks);
+    return readNodeBody(stream, { limit: maxBodyBytes, timeoutMs: readTimeoutMs, framework: "nestjs" });
   }
   const length = req.headers["content-length"];
   if ((length === undefined || length === "0") && (req.body === undefined || (typeof req.body === "object" && req.body !== null && Object.keys(req.body).length === 0))) return "";
@@ -38,11 +39,12 @@ export async function rawBodyOf(req: NestRequestLike, webhooks: GeminiWebhooks<a
  */
 export function armReadTimeout(req: NodeBodyStream & { complete?: boolean }, res: NodeResponse, webhooks: GeminiWebhooks<any>): void {
   if (req.headers["webhook-signature"] === undefined || req.complete) return;
+  const { readTimeoutMs } = settingsOf(webhooks);
   const timer = setTimeout(() => {
     if (req.complete || res.headersSent) return;
     req.pause?.();
-    sendNode(res, errorResult(bodyTimeout(webhooks.readTimeoutMs)));
-  }, webhooks.readTimeoutMs);
+    sendNode(res, errorResult(bodyTimeout(readTimeoutMs)));
+  }, readTimeoutMs);
   (timer as { unref?: () => void }).unref?.();
   const clear = () => clearTimeout(timer);
   req.on("end", clear);

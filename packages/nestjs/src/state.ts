@@ -1,4 +1,4 @@
-import type { ClaimedDelivery } from "@gemini-webhooks/core";
+import type { ClaimedDelivery } from "@gemini-webhooks/core/extend";
 
 /** What the guard leaves on the request for the interceptor and the parameter decorators: core's claimed delivery. */
 export type DeliveryState = ClaimedDelivery<any>;

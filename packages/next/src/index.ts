@@ -78,5 +78,25 @@ export function geminiPagesHandler<M = UserMetadata>(optionsOrInstance: Source<M
   return withWebhooks(handler, get);
 }
 
-export { createGeminiWebhooks, memoryStore, WebhookVerificationError } from "@gemini-webhooks/core";
-export type { GeminiWebhooks, GeminiWebhooksOptions, HandleResult, WebhookContext } from "@gemini-webhooks/core";
+// The same core names from every adapter: a user needs only the adapter's package for a typical app.
+export { createGeminiWebhooks, isEventType, memoryStore, WebhookVerificationError } from "@gemini-webhooks/core";
+export type {
+  AnyGeminiEvent,
+  BatchCancelledEvent,
+  BatchCompletedEvent,
+  BatchExpiredEvent,
+  BatchFailedEvent,
+  BatchSucceededEvent,
+  GeminiEventOf,
+  GeminiWebhookEvent,
+  GeminiWebhooks,
+  GeminiWebhooksOptions,
+  HandleResult,
+  InteractionCancelledEvent,
+  InteractionCompletedEvent,
+  InteractionFailedEvent,
+  InteractionRequiresActionEvent,
+  VideoGeneratedEvent,
+  WebhookContext,
+  WebhookErrorCode,
+} from "@gemini-webhooks/core";

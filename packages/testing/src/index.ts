@@ -9,6 +9,7 @@ export {
   type SignedDelivery,
 } from "./sign-static.js";
 export { signV1a, type SignV1aInput } from "./sign-v1a.js";
+export { generateV1aKeyPair, v1aPublicKey, v1aSigningKey } from "./v1a-keys.js";
 export { signJwt, signJwsCompact, publicKeyPem, type SignJwtInput, type JwtKeyInput, type JwtBodyBinding, type JwtDelivery } from "./sign-jwt.js";
 export type { PrivateKeyInput } from "./private-key.js";
 export { createTestIssuer, type TestIssuer, type TestIssuerOptions, type TestKey, type JwksFault, type JwksFaultOptions } from "./issuer.js";

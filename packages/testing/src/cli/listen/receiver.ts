@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { GeminiWebhooks, HandleResult, WebhookRequest } from "@gemini-webhooks/core";
-import { receive } from "@gemini-webhooks/core/adapter";
+import { receive, settingsOf } from "@gemini-webhooks/core/adapter";
 import { readNodeBody, sendNode } from "@gemini-webhooks/core/node";
 import { forwardDelivery, type AppAnswer } from "./forward.js";
 import { BODY_SHOWN, outcomeOf, RESEND_HEADER, verificationOf, type DeliveryLog, type DeliveryRecord, type ForwardResult } from "./record.js";
@@ -61,7 +61,7 @@ export function createReceiver(options: ReceiverOptions): (req: IncomingMessage,
     void receive(webhooks, {
       method: req.method,
       headers,
-      body: async () => (body = await readNodeBody(req, { limit: webhooks.maxBodyBytes, timeoutMs: webhooks.readTimeoutMs, framework: "node" })),
+      body: async () => (body = await readNodeBody(req, { limit: settingsOf(webhooks).maxBodyBytes, timeoutMs: settingsOf(webhooks).readTimeoutMs, framework: "node" })),
     }).then((r) => {
       if (req.method !== "POST") req.resume();
       if (r.aborted) return;

@@ -1,0 +1,65 @@
+import { WebhookVerificationError } from "../errors.js";
+
+/** Anything that carries request headers: a fetch `Headers`, Node's `IncomingHttpHeaders`, or a plain record. */
+export type HeadersInput =
+  | { get(name: string): string | null; forEach?: unknown }
+  | Readonly<Record<string, string | readonly string[] | number | undefined | null>>;
+
+/** The three Standard Webhooks headers, read once. */
+export interface WebhookHeaders {
+  id: string | undefined;
+  timestamp: string | undefined;
+  signature: string | undefined;
+}
+
+const NAMES = { "webhook-id": "id", "webhook-timestamp": "timestamp", "webhook-signature": "signature" } as const;
+type Wanted = keyof typeof NAMES;
+const WANTED = Object.keys(NAMES) as Wanted[];
+
+function duplicate(name: string): WebhookVerificationError {
+  return new WebhookVerificationError("invalid_header", `The ${name} header arrived more than once; send it once.`);
+}
+
+function single(name: Wanted, value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value)) {
+    if (value.length > 1) throw duplicate(name);
+    return value.length === 0 ? undefined : String(value[0]);
+  }
+  return String(value);
+}
+
+/**
+ * Reads `webhook-id`, `webhook-timestamp` and `webhook-signature`, case-insensitively, from any header shape.
+ * A header that arrives twice is rejected (`invalid_header`): as two record keys, as an array, or joined by
+ * ", " the way Node and fetch join repeated headers (none of the three legitimately contains ", ").
+ */
+export function readWebhookHeaders(input: HeadersInput): WebhookHeaders {
+  const out: WebhookHeaders = { id: undefined, timestamp: undefined, signature: undefined };
+  if (input === null || typeof input !== "object") return out;
+  if (typeof (input as { get?: unknown }).get === "function" && !(input instanceof Map)) {
+    const h = input as { get(name: string): string | null };
+    for (const name of WANTED) {
+      const v = h.get(name);
+      out[NAMES[name]] = v === null ? undefined : v;
+    }
+  } else {
+    const rec = input as Record<string, unknown>;
+    for (const key in rec) {
+      // only "webhook-id" (10) and "webhook-timestamp"/"webhook-signature" (17) can match: skip the rest cheaply
+      if ((key.length !== 10 && key.length !== 17) || (key.charCodeAt(0) | 0x20) !== 0x77 /* w or W */) continue;
+      const lower = key.toLowerCase();
+      if (lower !== "webhook-id" && lower !== "webhook-timestamp" && lower !== "webhook-signature") continue;
+      const v = single(lower, rec[key]);
+      if (v === undefined) continue;
+      const slot = NAMES[lower];
+      if (out[slot] !== undefined) throw duplicate(lower);
+      out[slot] = v;
+    }
+  }
+  // (written out, not a loop over the names: this runs for every delivery)
+  if (out.id !== undefined && out.id.includes(", ")) throw duplicate("webhook-id");
+  if (out.timestamp !== undefined && out.timestamp.includes(", ")) throw duplicate("webhook-timestamp");
+  if (out.signature !== undefined && out.signature.includes(", ")) throw duplicate("webhook-signature");
+  return out;
+}
