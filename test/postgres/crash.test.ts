@@ -47,12 +47,13 @@ describePostgres("exactly-once effects under SIGKILL (two replicas, 1,000 delive
     pool.on("error", () => {});
   });
   afterAll(async () => {
+    // the figures are the point of this test: on stderr, which a passing test's (silenced) console does not hide
     for (const r of results) {
-      console.log(
+      process.stderr.write(
         `[postgres crash test] ${r.mode === "tx" ? "transactional" : "plain (not transactional)"}: ${r.deliveries} deliveries, ${r.delivered} delivered, ` +
           `${r.kills} SIGKILLs (${r.holdKills} between insert and return), ${r.missing} missing, ${r.duplicatedIds} ids duplicated (${r.extraRows} extra rows)` +
           (r.mode === "tx" ? `, Postgres restarted once: ${r.storeUnavailable} answers 503 store_unavailable, slowest ${r.slowest503Ms} ms` : "") +
-          `, ${r.seconds.toFixed(1)} s\n${formatStats(r.stats)}`,
+          `, ${r.seconds.toFixed(1)} s\n${formatStats(r.stats)}\n`,
       );
     }
     await pool?.end();

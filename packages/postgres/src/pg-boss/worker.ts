@@ -1,4 +1,5 @@
 import { GeminiWebhooksConfigError, type GeminiWebhooks, type UserMetadata } from "@gemini-webhooks/core";
+import { settingsOf } from "@gemini-webhooks/core/extend";
 import type { PgBossJob, PgBossLike } from "./boss.js";
 import { checkNodeVersion } from "./node-version.js";
 import { deserializeContext, workKeyFor, type GeminiJobData } from "./job.js";
@@ -69,7 +70,7 @@ export async function createGeminiWorker<M = UserMetadata>(options: GeminiPgBoss
   const { boss, webhooks } = options ?? ({} as GeminiPgBossWorkerOptions<M>);
   if (!boss || typeof boss.work !== "function") throw new GeminiWebhooksConfigError("createGeminiWorker.boss", "createGeminiWorker needs a started PgBoss instance: { boss }.");
   if (!webhooks || typeof webhooks.dispatch !== "function") throw new GeminiWebhooksConfigError("createGeminiWorker.webhooks", "createGeminiWorker needs { webhooks }: your createGeminiWebhooks instance.");
-  const store = webhooks.store;
+  const store = settingsOf(webhooks).store;
   if (!isTransactional(store)) {
     throw new GeminiWebhooksConfigError(
       "createGeminiWorker.webhooks",
