@@ -1,5 +1,5 @@
-// postgresStore({ transactional: true }) inside the receiver: handlers write through ctx.db, and their writes and
-// the done mark commit together or not at all. A real PostgreSQL; the pipeline is core's.
+// unit.ts through the receiver: with postgresStore({ transactional: true }) handlers write through ctx.db, and their
+// writes and the done mark commit together or not at all. A real PostgreSQL; the pipeline is core's.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import pg from "pg";
 import { createGeminiWebhooks, WebhookVerificationError, type GeminiWebhooksOptions } from "@gemini-webhooks/core";
