@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Type-checks every ```ts block of the README, docs/*.md and the package READMEs as a consumer would: in a
+// Type-checks every ```ts block of the README, the site's pages (docs/**/*.md, but not the generated API
+// reference in docs/api/) and the package READMEs as a consumer would: in a
 // temporary project whose node_modules holds the PACKED packages (pnpm pack, as npm would install them) and the
 // frameworks of test/snippets/package.json, strict, with TypeScript 5.9 and TypeScript 7. A second project checks
 // that `redisStore` alone type-checks with skipLibCheck: false and no bullmq installed.
@@ -30,11 +31,25 @@ declare function save(...what: unknown[]): Promise<void>;
 declare function markFailed(key: string | undefined, message: string | undefined): Promise<void>;
 `;
 
+/** Folders of docs/ that hold no hand-written page: TypeDoc's output, VitePress's build and cache, dependencies. */
+const NOT_PAGES = new Set(["api", "node_modules", ".vitepress"]);
+
+/** The site's Markdown pages, as paths from the repository root ("docs/express.md", "docs/guide/x.md"). */
+export function sitePages(dir = "docs") {
+  return readdirSync(join(root, dir), { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((entry) => {
+      const path = `${dir}/${entry.name}`;
+      if (entry.isDirectory()) return NOT_PAGES.has(entry.name) ? [] : sitePages(path);
+      return entry.name.endsWith(".md") ? [path] : [];
+    });
+}
+
 /** Every ```ts block: { file, line (of its first code line), code }. Identical blocks are checked once. */
 export function extractSnippets() {
   const files = [
     "README.md",
-    ...readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`),
+    ...sitePages(),
     ...readdirSync(join(root, "packages"))
       .filter((p) => existsSync(join(root, "packages", p, "README.md")))
       .map((p) => `packages/${p}/README.md`),

@@ -8,6 +8,10 @@ export const GEMINI_EVENT_CATALOG = {
     when: "batch finished (alias seen in Gemini's examples)",
     data: { id: "string", output_file_uri: "string", error_count: "number?" },
   },
+  /**
+   * @deprecated Dropped from `@google/genai`'s webhook event enum on 2026-04-29 while Gemini's docs still list
+   * it: still accepted, typed and dispatched, in case a delivery carries it.
+   */
   "batch.cancelled": { when: "user cancelled the batch", data: { id: "string" } },
   "batch.expired": { when: "batch not done within 24 h", data: { id: "string" } },
   "batch.failed": {
@@ -20,6 +24,10 @@ export const GEMINI_EVENT_CATALOG = {
     when: "interaction LRO failed",
     data: { id: "string", error_code: "string", error_message: "string" },
   },
+  /**
+   * @deprecated Dropped from `@google/genai`'s webhook event enum on 2026-04-29 while Gemini's docs still list
+   * it: still accepted, typed and dispatched, in case a delivery carries it.
+   */
   "interaction.cancelled": { when: "interaction LRO cancelled", data: { id: "string" } },
   "video.generated": {
     when: "video LRO done",
@@ -86,13 +94,19 @@ export type AnyGeminiEvent<M = UserMetadata> = GeminiWebhookEvent<M> | UnknownGe
 
 export type BatchSucceededEvent<M = UserMetadata> = GeminiEventOf<"batch.succeeded", M>;
 export type BatchCompletedEvent<M = UserMetadata> = GeminiEventOf<"batch.completed", M>;
+/** @deprecated Dropped from `@google/genai`'s event enum on 2026-04-29 (the docs still list it); still accepted and typed. */
 export type BatchCancelledEvent<M = UserMetadata> = GeminiEventOf<"batch.cancelled", M>;
 export type BatchExpiredEvent<M = UserMetadata> = GeminiEventOf<"batch.expired", M>;
 export type BatchFailedEvent<M = UserMetadata> = GeminiEventOf<"batch.failed", M>;
 export type InteractionRequiresActionEvent<M = UserMetadata> = GeminiEventOf<"interaction.requires_action", M>;
 export type InteractionCompletedEvent<M = UserMetadata> = GeminiEventOf<"interaction.completed", M>;
 export type InteractionFailedEvent<M = UserMetadata> = GeminiEventOf<"interaction.failed", M>;
+/** @deprecated Dropped from `@google/genai`'s event enum on 2026-04-29 (the docs still list it); still accepted and typed. */
 export type InteractionCancelledEvent<M = UserMetadata> = GeminiEventOf<"interaction.cancelled", M>;
+/**
+ * `video.generated` arrives in two shapes, both accepted: `file_id` + `video_uri` (live traffic, the docs'
+ * catalog) or `id` + `output_file_uri` + `file_name` (the docs' field list); every field is optional in the type.
+ */
 export type VideoGeneratedEvent<M = UserMetadata> = GeminiEventOf<"video.generated", M>;
 
 /** True when `type` is in the catalog. */

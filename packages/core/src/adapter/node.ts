@@ -110,7 +110,7 @@ export interface NodeResponse {
  * statusCode + setHeader + end(body): Node then writes the head with the body in one write and a
  * content-length of its own, and the headers stay in the response's header map, where loggers read them
  * (`res.getHeaders()` in pino-http, morgan's `:res[...]`). A writeHead(status, headers) answer would skip
- * that map; with a content-length it also measured slower per request in bench/receive.mjs.
+ * that map, and with a content-length it is slower per request (bench/receive.mjs).
  */
 export function sendNode(res: NodeResponse, result: ReceiveResult<any>): void {
   // (a destroyed response is written to as any other: Node drops what is written to it)
