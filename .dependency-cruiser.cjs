@@ -29,7 +29,7 @@ module.exports = {
       severity: "error",
       comment: "core is framework-neutral: adapters hold the framework glue.",
       from: { path: "^packages/core/src" },
-      to: { path: "(^|node_modules/)(express|koa|next|@nestjs|fastify|hono|ioredis|redis|bullmq|@koa|@hono|@opentelemetry|@google)(/|$)" },
+      to: { path: "(^|node_modules/)(express|koa|next|@nestjs|fastify|hono|ioredis|redis|bullmq|pg|pg-boss|kysely|@koa|@hono|@opentelemetry|@google)(/|$)" },
     },
     {
       name: "core-resolvable",

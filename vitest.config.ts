@@ -25,7 +25,8 @@ export default defineConfig({
       { find: /^@gemini-webhooks\/core\/node$/, replacement: src("core", "node") },
       { find: /^@gemini-webhooks\/core\/extend$/, replacement: src("core", "extend") },
       { find: /^@gemini-webhooks\/redis\/bullmq$/, replacement: src("redis", "bullmq") },
-      ...["cli", "core", "express", "fastify", "genai", "hono", "koa", "next", "nestjs", "otel", "redis", "testing"].map((name) => ({
+      { find: /^@gemini-webhooks\/postgres\/pg-boss$/, replacement: src("postgres", "pg-boss") },
+      ...["cli", "core", "express", "fastify", "genai", "hono", "koa", "next", "nestjs", "otel", "postgres", "redis", "testing"].map((name) => ({
         find: new RegExp(`^@gemini-webhooks/${name}$`),
         replacement: src(name, "index"),
       })),

@@ -21,7 +21,7 @@ it("reads every page of the site, in sub-folders too, but not TypeDoc's generate
 });
 
 it("every snippet type-checks with TypeScript 5.9 and 7; redisStore needs no bullmq types", { timeout: 300_000 }, () => {
-  ensureBuilt("core", "express", "fastify", "hono", "koa", "next", "nestjs", "redis", "testing", "otel", "genai");
+  ensureBuilt("core", "express", "fastify", "hono", "koa", "next", "nestjs", "postgres", "redis", "testing", "otel", "genai");
   const { errors } = checkSnippets() as { errors: string[] };
   expect(errors, errors.join("\n")).toEqual([]);
 });
