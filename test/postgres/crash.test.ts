@@ -6,7 +6,8 @@
 // without it reports the duplicates it makes.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import pg from "pg";
-import { createSender, formatStats, type SenderStats } from "@gemini-webhooks/testing";
+import { createSender, type SenderStats } from "@gemini-webhooks/testing";
+import { formatStats } from "../../packages/cli/src/stats.js";
 import { describePostgres, startPostgres, type PostgresServer } from "../support/postgres.js";
 import { until } from "../support/wait.js";
 import { ensureBuilt, replica, type Replica } from "./receivers.js";
