@@ -7,7 +7,7 @@ import express from "express";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { geminiWebhooks } from "@gemini-webhooks/express";
-import { createSender, fixture, generateSecret } from "@gemini-webhooks/testing";
+import { createSender, fixture, generateSecret, signStatic } from "@gemini-webhooks/testing";
 import { startListen } from "../support/cli.js";
 
 // `listen --forward <app> --ui`: the inspector page in a real headless Chromium (Debian's `chromium`).
@@ -23,6 +23,8 @@ let appServer: Server;
 let appRuns: string[];
 let failNext = 0;
 let l: Awaited<ReturnType<typeof startListen>>;
+/** Every request of the page that failed or was answered >= 400 (a missing favicon included). */
+const failedRequests: string[] = [];
 
 beforeAll(async () => {
   // the app: Express with the middleware; its handler fails while `failNext` > 0
@@ -49,6 +51,8 @@ beforeAll(async () => {
   l = await startListen(["--secret", SECRET, "--forward", `http://127.0.0.1:${(appServer.address() as AddressInfo).port}/gemini-callback`, "--ui"]);
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
   page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+  page.on("requestfailed", (r) => failedRequests.push(`${r.url()} ${r.failure()?.errorText}`));
+  page.on("response", (r) => void (r.status() >= 400 && failedRequests.push(`${r.url()} ${r.status()}`)));
   await page.goto(l.info.inspector!);
   await page.locator("#connection", { hasText: "live" }).waitFor();
 });
@@ -90,6 +94,7 @@ describe("the inspector (listen --ui)", { timeout: 60_000 }, () => {
     expect(JSON.parse(await text("#answer"))).toEqual({ status: "received" });
     expect(JSON.parse(await text("#app-answer"))).toEqual({ status: "received" });
     expect(await text("#detail")).toMatch(/The app's answer: 200/);
+    expect(await text("#count")).toBe("1 delivery");
   });
 
   it("shows a forged delivery as rejected, with the reason, and never forwards it", async () => {
@@ -97,6 +102,7 @@ describe("the inspector (listen --ui)", { timeout: 60_000 }, () => {
     await forged.send(fixture("batch.failed"));
     await rowCount(2);
     expect(await rows().first().innerText()).toContain("400 signature_mismatch");
+    expect(await text("#count")).toBe("2 deliveries");
     expect(await text("#detail dl.summary")).toMatch(/Verification\s+rejected: signature_mismatch — /);
     expect(await page.locator("#app-answer").count()).toBe(0);
     expect(await page.locator("#resend").isDisabled()).toBe(true);
@@ -180,6 +186,65 @@ describe("the inspector (listen --ui)", { timeout: 60_000 }, () => {
       [500, 10],
       [200, 10],
     ]);
+  });
+
+  it("groups the deliveries of one webhook-id: together, newest first, each with its attempt count", async () => {
+    // the failed resend above and its retry: one webhook-id, three deliveries (#10 to #12)
+    expect(await page.locator("#deliveries li[data-seq='12'] .tag.attempt").innerText()).toBe("attempt 3 of 3");
+    // Gemini retrying one id while another delivery arrives in between: #13 fails, #14 another id, #15 the retry of #13
+    const url = `${l.info.listening}/gemini-callback`;
+    const post = (id: string) => {
+      const signed = signStatic({ event: fixture("batch.succeeded"), secret: SECRET, id });
+      return fetch(url, { method: "POST", headers: signed.headers, body: signed.body });
+    };
+    failNext = 1;
+    expect((await post("msg_retried")).status).toBe(500);
+    await rowCount(13);
+    await sender().send(fixture("video.generated"));
+    await rowCount(14);
+    expect((await post("msg_retried")).status).toBe(200);
+    await rowCount(15);
+    const top = await page.$$eval("#deliveries li", (lis) =>
+      lis.slice(0, 3).map((li) => [(li as HTMLElement).dataset.seq, (li as HTMLElement).dataset.webhookId, li.className, li.querySelector(".tag.attempt")?.textContent ?? null]),
+    );
+    expect(top).toEqual([
+      ["15", "msg_retried", expect.stringContaining("in-group group-first"), "attempt 2 of 2"],
+      ["13", "msg_retried", expect.stringContaining("in-group group-last"), "attempt 1 of 2"],
+      ["14", expect.stringMatching(/^msg_/), "delivery", null],
+    ]);
+    expect(await rows().nth(1).innerText()).toContain("500 handler_failed");
+  });
+
+  it("fits every row at 1400 px: the outcome, the webhook-id and the tags are neither cut nor clipped", async () => {
+    await page.setViewportSize({ width: 1400, height: 860 });
+    await page.locator("#deliveries li[data-seq='7'] .tag.resend").waitFor();
+    const overflowing = await page.$$eval("#deliveries li:not([hidden])", (lis) => {
+      const bad: string[] = [];
+      const list = document.getElementById("deliveries")!;
+      if (list.scrollWidth > list.clientWidth) bad.push(`#deliveries scrolls sideways: ${list.scrollWidth} > ${list.clientWidth}`);
+      for (const li of lis) {
+        const box = li.getBoundingClientRect();
+        for (const e of Array.from(li.querySelectorAll<HTMLElement>(".outcome, .type, .id, .tag"))) {
+          const r = e.getBoundingClientRect();
+          if (e.scrollWidth > e.clientWidth || r.right > box.right + 0.5 || r.width === 0) bad.push(`#${li.dataset.seq} ${e.className} "${e.textContent}": ${e.scrollWidth} > ${e.clientWidth}, right ${r.right} > ${box.right}`);
+        }
+      }
+      return bad;
+    });
+    expect(overflowing).toEqual([]);
+    // the ones the issue named are there, whole
+    expect(await page.locator("#deliveries li[data-seq='2'] .outcome").innerText()).toBe("400 signature_mismatch");
+    expect(await page.locator("#deliveries li[data-seq='7'] .tag.resend").innerText()).toBe("resend of #6");
+  });
+
+  it("has an icon (no /favicon.ico 404) and made no failed request", async () => {
+    const icon = await page.evaluate(async () => {
+      const res = await fetch((document.querySelector("link[rel=icon]") as HTMLLinkElement).href);
+      return [res.status, res.headers.get("content-type")];
+    });
+    expect(icon).toEqual([200, "image/svg+xml"]);
+    expect((await fetch(new URL("/favicon.ico", l.info.inspector!))).status).toBe(200);
+    expect(failedRequests).toEqual([]);
   });
 
   it("saves a screenshot for the docs", async () => {

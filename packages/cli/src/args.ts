@@ -61,6 +61,12 @@ export function url(s: string): string {
   return u.href;
 }
 
+/**
+ * The fewest bytes a whsec_ secret may decode to: what core's receiver accepts (Standard Webhooks' minimum).
+ * Gemini's own secrets are 24 to 64 bytes; `secret --bytes` makes any size the receiver takes, 16 to 64.
+ */
+export const MIN_SECRET_BYTES = 16;
+
 /** --secret, else GEMINI_WEBHOOK_SECRET; checked for the whsec_ shape so a typo fails here, not at the receiver. */
 export function secretOf(p: Parsed, io: CliIO, required: boolean): string | undefined {
   const s = (str(p, "secret") ?? io.env.GEMINI_WEBHOOK_SECRET)?.trim();
@@ -69,8 +75,8 @@ export function secretOf(p: Parsed, io: CliIO, required: boolean): string | unde
     return undefined;
   }
   const b64 = s.startsWith("whsec_") ? s.slice(6) : s;
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || Buffer.from(b64, "base64").length < 16) {
-    throw new CliError("--secret is not a signing secret: expected whsec_ followed by base64 of 16 bytes or more");
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || Buffer.from(b64, "base64").length < MIN_SECRET_BYTES) {
+    throw new CliError(`--secret is not a signing secret: expected whsec_ followed by base64 of ${MIN_SECRET_BYTES} bytes or more (what the receiver accepts)`);
   }
   return s;
 }

@@ -42,7 +42,8 @@ Event types: ${TYPES}
 
 Options:
   --url URL               endpoint (default $GEMINI_WEBHOOK_URL or ${DEFAULT_URL})
-  --secret whsec_…        static webhook secret: v1 HMAC signing (default $GEMINI_WEBHOOK_SECRET)
+  --secret whsec_…        static webhook secret: v1 HMAC signing (default $GEMINI_WEBHOOK_SECRET);
+                          whsec_ + base64 of 16 bytes or more, as the receiver accepts (see "secret --help")
   --dynamic               sign as a dynamic webhook with local test keys instead (see below)
   --scheme v1a|jwt        dynamic signing scheme (default v1a, what Gemini delivers today)
   -d, --data key=value    set a data field (a string); key:=json sets a number, boolean, object…;
@@ -77,7 +78,7 @@ Options:
   --port N                port on 127.0.0.1 (default 3000; 0 picks a free one)
   --host HOST             interface to bind (default 127.0.0.1)
   --secret whsec_…        static webhook secret (default $GEMINI_WEBHOOK_SECRET; without one, a fresh
-                          secret is generated and printed)
+                          secret is generated and printed); whsec_ + base64 of 16 bytes or more
   --dynamic               also accept dynamic deliveries signed by "trigger --dynamic"
                           (JWKS http://127.0.0.1:${DEFAULT_ISSUER_PORT}/.well-known/jwks.json, audience ${DEFAULT_AUDIENCE})
   --jwks-uri URL          accept dynamic deliveries verified against this JWKS instead
@@ -105,7 +106,8 @@ Event types: ${TYPES}
 
 Options:
   --url URL               endpoint (default $GEMINI_WEBHOOK_URL or ${DEFAULT_URL})
-  --secret whsec_…        static webhook secret (default $GEMINI_WEBHOOK_SECRET)
+  --secret whsec_…        static webhook secret (default $GEMINI_WEBHOOK_SECRET); whsec_ + base64 of
+                          16 bytes or more, as the receiver accepts
   -d, --data key=value    set a data field (key:=json for JSON values; repeatable)
   --metadata key=value    set a user_metadata field
   --id ID                 webhook-id (default a fresh msg_…)
@@ -211,7 +213,9 @@ Exits 0 on success, 1 when the API refused or failed, 2 on bad usage.
   secret: `Usage: gemini-webhooks secret [--bytes N] [--json]
        gemini-webhooks secret --v1a [--json]
 
-Prints a fresh random signing secret, whsec_ followed by base64 of N random bytes (default 32, 24..64).
+Prints a fresh random signing secret, whsec_ followed by base64 of N random bytes (default 32, 16..64).
+The range is what the receiver (and --secret of trigger, sign and listen) accepts: at least 16 bytes, the
+Standard Webhooks minimum. Gemini's own secrets are 24 to 64 bytes; prefer 24 or more for real use.
 --v1a prints a Standard Webhooks v1a key pair instead, one per line: the signing key (whsk_…, the sender's:
 keep it secret) and the public key (whpk_…, the receiver's publicKey option). --json: {"secret"} or
 {"secretKey", "publicKey"}.

@@ -1,5 +1,5 @@
 import { generateSecret, generateV1aKeyPair } from "@gemini-webhooks/testing";
-import { num, parse } from "./args.js";
+import { MIN_SECRET_BYTES, num, parse } from "./args.js";
 import { deadLetters } from "./dead-letters.js";
 import { doctorCommand } from "./doctor.js";
 import { HELP } from "./help.js";
@@ -23,7 +23,7 @@ function secret(args: string[], io: CliIO, showHelp: () => number): number {
     io.stdout.write(p.values.json ? `${JSON.stringify(pair)}\n` : `${pair.secretKey}\n${pair.publicKey}\n`);
     return 0;
   }
-  const secret = generateSecret(num(p, "bytes", 32, 24, 64, true));
+  const secret = generateSecret(num(p, "bytes", 32, MIN_SECRET_BYTES, 64, true));
   io.stdout.write(p.values.json ? `${JSON.stringify({ secret })}\n` : `${secret}\n`);
   return 0;
 }

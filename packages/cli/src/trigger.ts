@@ -62,6 +62,13 @@ export async function trigger(args: string[], io: CliIO, showHelp: () => number)
   const err = colorsFor(io.stderr, io.env);
   const log = (s: string) => void (!quiet && !json && io.stdout.write(`${s}\n`));
   const verbose = count <= 20;
+  /**
+   * A receiver's reason (its answer's message, often ~200 characters) is printed once: on the first attempt
+   * line that carries it (a retry answering the same reason does not repeat it), and the closing error only
+   * when no attempt line showed it (--quiet, --json, or more than 20 events).
+   */
+  const shownReasons = new Set<string>();
+  const reasonKey = (d: DeliveryReport, message: string) => `${d.id}\n${message}`;
 
   let issuer: LocalIssuer | undefined;
   if (dynamic) {
@@ -95,7 +102,9 @@ export async function trigger(args: string[], io: CliIO, showHelp: () => number)
         log(`  ${out.dim("duplicate")} ${d.id} → ${paintStatus(out, a.status, describe(a))}`);
       } else if (a.outcome !== "ok") {
         const more = a.n < retry.maxAttempts ? "will retry" : "giving up";
-        log(`  ${out.dim(`attempt ${a.n}`)} ${d.type} ${d.id} → ${paintStatus(out, a.status, describe(a))}${a.message && a.status !== undefined ? out.dim(`: ${printable(a.message)}`) : ""} ${out.dim(`(${more})`)}`);
+        const reason = a.message && a.status !== undefined && !shownReasons.has(reasonKey(d, a.message)) ? a.message : undefined;
+        if (reason !== undefined) shownReasons.add(reasonKey(d, reason));
+        log(`  ${out.dim(`attempt ${a.n}`)} ${d.type} ${d.id} → ${paintStatus(out, a.status, describe(a))}${reason !== undefined ? out.dim(`: ${printable(reason)}`) : ""} ${out.dim(`(${more})`)}`);
       }
     },
   });
@@ -130,7 +139,8 @@ export async function trigger(args: string[], io: CliIO, showHelp: () => number)
   if (failed.length === 0) return 0;
   const f = failed[0]!;
   const last = f.attempts[f.attempts.length - 1]!;
-  const detail = `${describe(last)}${last.message && last.status !== undefined ? `: ${last.message}` : ""}`;
+  const shown = last.message !== undefined && shownReasons.has(reasonKey(f, last.message));
+  const detail = `${describe(last)}${last.message && last.status !== undefined && !shown ? `: ${last.message}` : ""}`;
   const hint = last.outcome === "network_error" ? ` (is the receiver running at ${target}?)` : last.answer === "signature_mismatch" ? " (is --secret the receiver's secret?)" : "";
   const what = count === 1 ? "delivery failed" : `${failed.length} of ${count} deliveries failed`;
   throw new CliError(`${what} after ${plural(f.attempts.length, "attempt")}: ${detail}${hint}`, 1);

@@ -29,6 +29,9 @@ export function inspectorClient(): void {
 
   const deliveries = new Map<number, Delivery>();
   const rows = new Map<number, HTMLLIElement>();
+  /** Deliveries of one webhook-id (Gemini's retries, resends), oldest first: shown together with an attempt count. */
+  const groups = new Map<string, number[]>();
+  const groupOf = new Map<number, string>();
   const resends = new Map<number, string>();
   let instance: string | undefined;
   let selected: number | undefined;
@@ -88,19 +91,36 @@ export function inspectorClient(): void {
 
   function updateCount(): void {
     const shown = Array.from(deliveries.values()).filter(matches).length;
-    count.textContent = shown === deliveries.size ? `${deliveries.size} deliveries` : `${shown} of ${deliveries.size} deliveries`;
+    const total = `${deliveries.size} ${deliveries.size === 1 ? "delivery" : "deliveries"}`;
+    count.textContent = shown === deliveries.size ? total : `${shown} of ${total}`;
   }
 
-  function row(d: Delivery): HTMLLIElement {
+  function webhookIdOf(d: Delivery): string | undefined {
+    return (d.verification?.ok ? d.verification.webhookId : undefined) ?? d.headers["webhook-id"];
+  }
+
+  /** `attempt` and `attempts`: this delivery's place among the deliveries of its webhook-id. */
+  function row(d: Delivery, attempt: number, attempts: number): HTMLLIElement {
     const li = el("li", "delivery");
     li.dataset.seq = String(d.seq);
+    const webhookId = webhookIdOf(d);
+    if (webhookId !== undefined) li.dataset.webhookId = webhookId;
+    const id = el("span", "id", `#${d.seq} ${webhookId ?? ""}`);
+    if (d.resendOf !== undefined) id.append(" · ", el("span", "tag resend", `resend of #${d.resendOf}`));
+    if (attempts > 1) {
+      id.append(" · ", el("span", "tag attempt", `attempt ${attempt} of ${attempts}`));
+      li.classList.add("in-group");
+      if (attempt === attempts) li.classList.add("group-first");
+      if (attempt === 1) li.classList.add("group-last");
+    }
     li.append(
       el("span", "time", new Date(d.receivedAt).toLocaleTimeString([], { hour12: false })),
       el("span", outcomeClass(d.outcome), `${d.answer.status} ${d.outcome}`),
       el("span", "type", d.type ?? `${d.method} ${d.path}`),
-      el("span", "id", `#${d.seq} ${(d.verification?.ok ? d.verification.webhookId : undefined) ?? d.headers["webhook-id"] ?? ""}${d.resendOf !== undefined ? ` · resend of #${d.resendOf}` : ""}`),
+      id,
     );
     li.hidden = !matches(d);
+    if (selected === d.seq) li.classList.add("selected");
     li.addEventListener("click", () => {
       follow = false;
       select(d.seq);
@@ -217,12 +237,29 @@ export function inspectorClient(): void {
   }
 
   function add(d: Delivery): void {
-    const old = rows.get(d.seq);
+    const isNew = !deliveries.has(d.seq);
     deliveries.set(d.seq, d);
-    const li = row(d);
-    rows.set(d.seq, li);
-    if (old) old.replaceWith(li);
-    else list.prepend(li);
+    // the group: this delivery's webhook-id (a delivery without one is a group of its own)
+    let key = groupOf.get(d.seq);
+    if (key === undefined) {
+      const webhookId = webhookIdOf(d);
+      key = webhookId !== undefined ? `id:${webhookId}` : `seq:${d.seq}`;
+      groupOf.set(d.seq, key);
+    }
+    const seqs = groups.get(key) ?? [];
+    if (!seqs.includes(d.seq)) seqs.push(d.seq);
+    seqs.sort((a, b) => a - b);
+    groups.set(key, seqs);
+    // redraw the group's rows (their attempt counts changed); a new delivery brings its group to the top, newest first
+    const fresh = seqs.map((seq, i) => {
+      const li = row(deliveries.get(seq)!, i + 1, seqs.length);
+      const old = rows.get(seq);
+      rows.set(seq, li);
+      if (old && !isNew) old.replaceWith(li);
+      else old?.remove();
+      return li;
+    });
+    if (isNew) list.prepend(...fresh.reverse());
     addOption(typeFilter, d.type ?? "(unverified)");
     addOption(outcomeFilter, d.outcome);
     updateCount();
@@ -252,6 +289,8 @@ export function inspectorClient(): void {
       // another listener run: its deliveries are not these
       deliveries.clear();
       rows.clear();
+      groups.clear();
+      groupOf.clear();
       list.replaceChildren();
       selected = undefined;
       follow = true;

@@ -5,6 +5,7 @@ export const PAGE_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>gemini-webhooks inspector</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/inspector.css">
 <script src="/inspector.js" defer></script>
 </head>
@@ -29,6 +30,10 @@ export const PAGE_HTML = `<!doctype html>
 </html>
 `;
 
+/** The page's icon (so a browser's /favicon.ico request is answered too): a webhook-ish hook, no external fetch. */
+export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#0969da"/><path d="M5 4v5a3 3 0 0 0 6 0V7" fill="none" stroke="#fff" stroke-width="2" stroke-linecap="round"/></svg>
+`;
+
 export const PAGE_CSS = `
 :root { --bg: #fafafa; --fg: #1f2328; --dim: #6e7781; --line: #d8dee4; --ok: #1a7f37; --warn: #9a6700; --bad: #cf222e; --sel: #ddf4ff; }
 * { box-sizing: border-box; }
@@ -41,13 +46,18 @@ nav { display: flex; gap: 1.2em; align-items: center; padding: .5em 1em; border-
 nav #count { color: var(--dim); margin-left: auto; }
 main { flex: 1; display: grid; grid-template-columns: minmax(340px, 40%) 1fr; min-height: 0; }
 #deliveries { list-style: none; margin: 0; padding: 0; overflow: auto; border-right: 1px solid var(--line); }
-#deliveries li { display: grid; grid-template-columns: 4.6em 13.5em 1fr; gap: .1em .6em; white-space: nowrap; padding: .45em 1em; border-bottom: 1px solid var(--line); cursor: pointer; }
+#deliveries li { display: grid; grid-template-columns: 4.6em max-content minmax(0, 1fr); gap: .1em .6em; padding: .45em 1em; border-bottom: 1px solid var(--line); cursor: pointer; }
 #deliveries li:hover { background: #f0f3f6; } #deliveries li.selected { background: var(--sel); }
 #deliveries li[hidden] { display: none; }
-#deliveries .time { color: var(--dim); font-variant-numeric: tabular-nums; }
-#deliveries .type { font-weight: 500; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-#deliveries .id { grid-column: 3; color: var(--dim); font-size: 12px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-.outcome { font-weight: 600; overflow: hidden; text-overflow: ellipsis; } .outcome.ok { color: var(--ok); } .outcome.warn { color: var(--warn); } .outcome.bad { color: var(--bad); }
+#deliveries .time { color: var(--dim); font-variant-numeric: tabular-nums; white-space: nowrap; }
+#deliveries .type { font-weight: 500; min-width: 0; overflow-wrap: anywhere; }
+#deliveries .id { grid-column: 2 / -1; min-width: 0; color: var(--dim); font-size: 12px; overflow-wrap: anywhere; }
+#deliveries .tag { display: inline-block; white-space: nowrap; padding: 0 .45em; border: 1px solid var(--line); border-radius: 1em; background: #fff; }
+/* the deliveries of one webhook-id (Gemini's retries, resends) sit together, newest first, joined by a bar */
+#deliveries li.in-group { box-shadow: inset 3px 0 0 #8c959f; }
+#deliveries li.in-group:not(.group-last) { border-bottom-style: dashed; }
+#deliveries .outcome { white-space: nowrap; }
+.outcome { font-weight: 600; } .outcome.ok { color: var(--ok); } .outcome.warn { color: var(--warn); } .outcome.bad { color: var(--bad); }
 #detail { overflow: auto; padding: 1em 1.4em; background: #fff; }
 #detail h2 { margin: 0 0 .6em; font-size: 18px; } #detail h3 { margin: 1.2em 0 .4em; font-size: 14px; }
 #detail .empty { color: var(--dim); }

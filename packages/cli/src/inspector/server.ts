@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { DeliveryLog, DeliveryRecord } from "../listen/record.js";
 import { inspectorClient } from "./client.js";
-import { PAGE_CSS, PAGE_HTML } from "./page.js";
+import { FAVICON_SVG, PAGE_CSS, PAGE_HTML } from "./page.js";
 import type { Resender, ResendProgress } from "./resend.js";
 
 export interface InspectorOptions {
@@ -87,6 +87,8 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
     if (req.method === "GET" && path === "/") return send(res, 200, "text/html; charset=utf-8", PAGE_HTML);
     if (req.method === "GET" && path === "/inspector.js") return send(res, 200, "text/javascript; charset=utf-8", SCRIPT);
     if (req.method === "GET" && path === "/inspector.css") return send(res, 200, "text/css; charset=utf-8", PAGE_CSS);
+    // linked from the page; /favicon.ico too, for a browser that asks for it anyway (no 404 in its console)
+    if (req.method === "GET" && (path === "/favicon.svg" || path === "/favicon.ico")) return send(res, 200, "image/svg+xml", FAVICON_SVG);
     if (req.method === "GET" && path === "/events") {
       res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive", "x-content-type-options": "nosniff" });
       res.write(`retry: 1000\nevent: hello\ndata: ${JSON.stringify({ instance, ...options.info })}\n\n`);
