@@ -6,3 +6,4 @@ export { DEFAULT_DONE_TTL_MS, DEFAULT_LEASE_MS, isDeadLetterStore, type Idempote
 export { canonicalEventType, deliveryKey, eventKey, jobIdOf, jwtKey, normalizeJobId, processKey } from "./pipeline/keys.js";
 export { settingsOf, type ReceiverSettings } from "./adapter/settings.js";
 export { isGeminiWebhooks } from "./receiver/create.js";
+export { serializeContext, deserializeContext, type SerializedContext, type GeminiJobData } from "./pipeline/serialized.js";

@@ -1,52 +1,9 @@
 import { createHash } from "node:crypto";
-import type { AnyGeminiEvent, SignatureScheme, WebhookContext } from "@gemini-webhooks/core";
+import type { GeminiJobData, SerializedContext } from "@gemini-webhooks/core/extend";
 
-/** `WebhookContext` as JSON: what a queued job carries. */
-export interface SerializedContext {
-  webhookId: string;
-  /** ISO 8601. */
-  timestamp: string;
-  scheme: SignatureScheme;
-  secretIndex?: number;
-  keyId?: string;
-  claims?: Record<string, unknown>;
-  /** The verified bytes, base64. */
-  rawBody: string;
-  idempotencyKey: string;
-}
-
-/** The data of a job on the webhook queue. */
-export interface GeminiJobData {
-  event: AnyGeminiEvent;
-  ctx: SerializedContext;
-}
-
-export function serializeContext(ctx: WebhookContext): SerializedContext {
-  return {
-    webhookId: ctx.webhookId,
-    timestamp: ctx.timestamp.toISOString(),
-    scheme: ctx.scheme,
-    ...(ctx.secretIndex !== undefined ? { secretIndex: ctx.secretIndex } : {}),
-    ...(ctx.keyId !== undefined ? { keyId: ctx.keyId } : {}),
-    ...(ctx.claims !== undefined ? { claims: ctx.claims } : {}),
-    rawBody: Buffer.from(ctx.rawBody.buffer, ctx.rawBody.byteOffset, ctx.rawBody.byteLength).toString("base64"),
-    idempotencyKey: ctx.idempotencyKey,
-  };
-}
-
-export function deserializeContext(s: SerializedContext): WebhookContext {
-  const raw = Buffer.from(s.rawBody, "base64");
-  return {
-    webhookId: s.webhookId,
-    timestamp: new Date(s.timestamp),
-    scheme: s.scheme,
-    ...(s.secretIndex !== undefined ? { secretIndex: s.secretIndex } : {}),
-    ...(s.keyId !== undefined ? { keyId: s.keyId } : {}),
-    ...(s.claims !== undefined ? { claims: s.claims } : {}),
-    rawBody: new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength),
-    idempotencyKey: s.idempotencyKey,
-  };
-}
+// A job carries core's serialized context (one home: @gemini-webhooks/core/extend).
+export { serializeContext, deserializeContext } from "@gemini-webhooks/core/extend";
+export type { GeminiJobData, SerializedContext };
 
 /**
  * The pg-boss job id of a delivery: a UUID derived from its idempotency key (SHA-256, shaped as a version 8
