@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { ensureBuilt, ROOT } from "../sender/helpers.js";
+import { ensureBuilt, ROOT } from "../support/sender.js";
 
 it("the genai demo recovers the missed deliveries and runs every job outcome once", { timeout: 180_000 }, async () => {
   for (const pkg of ["core", "express", "testing", "genai"]) ensureBuilt(pkg);

@@ -7,7 +7,7 @@ import { createGeminiWebhooks } from "@gemini-webhooks/core";
 import { doctor, GenaiError, secretMatchesTruncated, type DoctorReport, type WebhooksClient } from "@gemini-webhooks/genai";
 import { generateSecret } from "@gemini-webhooks/testing";
 import { runCli } from "../../packages/cli/src/main.js";
-import { CLI, ensureBuilt } from "../sender/helpers.js";
+import { CLI, ensureBuilt } from "../support/sender.js";
 import { startGeminiApi, type FakeWebhook, type GeminiApi } from "../support/gemini-api.js";
 import { NOW } from "./helpers.js";
 

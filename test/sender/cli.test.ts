@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createGeminiWebhooks, type GeminiWebhooksOptions } from "@gemini-webhooks/core";
 import { generateSecret } from "@gemini-webhooks/testing";
 import { runCli } from "../../packages/cli/src/main.js";
-import { CLI, ensureBuilt, sleep } from "./helpers.js";
+import { CLI, ensureBuilt, sleep } from "../support/sender.js";
 
 // The `gemini-webhooks` bin, built (dist/cli.cjs) and spawned as a user would run it, against the
 // runnable examples/express app and against its own `listen` receiver.

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { GeminiWebhooksOptions } from "@gemini-webhooks/core";
 import { createSender, fixture, generateSecret } from "@gemini-webhooks/testing";
 import { formatStats } from "../../packages/cli/src/stats.js";
-import { seeded, sleep } from "./helpers.js";
+import { seeded, sleep } from "../support/sender.js";
 
 // The fault test of the issue: the sender delivers 5,000 events to examples/express, whose handler fails
 // 30% of the time at random and stalls past the sender's timeout 5% of the time, with 10% duplicates

@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt, ROOT } from "../../../test/sender/helpers.js";
+import { ensureBuilt, ROOT } from "../../../test/support/sender.js";
 
 // The built bin installed the way a user installs it with no optional peer: a copy of the package whose
 // node_modules holds only its dependencies (core, testing). @google/genai, @gemini-webhooks/genai,

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGeminiWebhooks, GeminiWebhooksConfigError, type WebhookContext } from "@gemini-webhooks/core";
 import { createSender, createTestIssuer, fixture, generateSecret, secretBytes, signStatic, type TestIssuer } from "@gemini-webhooks/testing";
-import { mount } from "../support/apps.js";
-import { send } from "../support/http.js";
+import { mount } from "../../../test/support/apps.js";
+import { send } from "../../../test/support/http.js";
 
 // The testing kit's signers and its test issuer (packages/testing/src/sign-*.ts, issuer.ts).
 

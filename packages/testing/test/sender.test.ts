@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createGeminiWebhooks, type GeminiWebhooksOptions } from "@gemini-webhooks/core";
 import { createSender, createTestIssuer, fixture, generateSecret, type SenderOptions } from "@gemini-webhooks/testing";
-import { rawServer, seeded, sleep } from "./helpers.js";
+import { rawServer, seeded, sleep } from "../../../test/support/sender.js";
 
 const SECRET = generateSecret();
 const closers: (() => Promise<void>)[] = [];
