@@ -194,3 +194,46 @@ describePostgres("gemini-webhooks dead-letters --database-url", () => {
     expect(runs).toEqual(["msg_a"]);
   });
 });
+
+describePostgres("gemini-webhooks dead-letters --app, a receiver whose deadLetters is postgresDeadLetters", () => {
+  const schema = "cli_app";
+  const appPath = new URL("./fixtures/pg-app.ts", import.meta.url).pathname;
+  let server: PostgresServer;
+  let mod: typeof import("./fixtures/pg-app.js");
+  const flag = globalThis as { pgAppFail?: boolean };
+
+  beforeAll(async () => {
+    server = await startPostgres();
+    process.env.PG_APP_URL = server.url;
+    process.env.PG_APP_SCHEMA = schema;
+    mod = await import("./fixtures/pg-app.js");
+    await mod.pool.query(`CREATE TABLE ${schema}_effects (webhook_id text NOT NULL)`);
+  });
+  afterAll(async () => {
+    delete flag.pgAppFail;
+    await mod?.pool.end();
+    await server?.dispose();
+  });
+
+  it("replays through the receiver's own deadLetters.replay (a transaction, ctx.db), once; the entry goes", async () => {
+    const effects = async () => Number((await mod.pool.query(`SELECT count(*) AS n FROM ${schema}_effects`)).rows[0].n);
+    flag.pgAppFail = true;
+    const d = { ...signStatic({ event: fixture("batch.succeeded"), secret: mod.SECRET, id: "msg_app" }), method: "POST" };
+    expect((await mod.webhooks.handle(d)).status).toBe(500);
+    await until(async () => (await mod.webhooks.deadLetters.list()).length === 1, "the dead letter to be recorded");
+    expect(await effects()).toBe(0); // rolled back with the failure
+
+    const listed = await cliOnce(["dead-letters", "list", "--app", appPath]);
+    expect([listed.code, listed.stderr]).toEqual([0, ""]);
+    expect(listed.stdout).toMatch(/^1 dead letter, .*\ngemini:msg_app  batch\.succeeded  msg_app · v1/);
+
+    flag.pgAppFail = false;
+    const r = await cliOnce(["replay", "msg_app", "--app", appPath]);
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(r.stdout).toMatch(/✔ batch\.succeeded msg_app → 200 received by the receiver itself; entry deleted/);
+    expect(await effects()).toBe(1);
+    await until(async () => (await mod.webhooks.deadLetters.list()).length === 0, "the entry to go");
+    expect((await mod.webhooks.handle(d)).body).toEqual({ status: "duplicate" });
+    expect(await effects()).toBe(1);
+  });
+});
