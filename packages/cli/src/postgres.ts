@@ -25,7 +25,13 @@ export interface PostgresConnection {
 export function databaseUrlOf(p: ReturnType<typeof parse>, io: CliIO, command: string): string {
   const url = str(p, "database-url") ?? io.env.DATABASE_URL;
   if (!url) throw new CliError(`missing --database-url (the Postgres your app uses, e.g. postgres://user@127.0.0.1:5432/app; or set DATABASE_URL) (see: gemini-webhooks ${command} --help)`);
-  if (!/^postgres(ql)?:\/\//i.test(url)) throw new CliError(`bad --database-url "${printable(maskUrl(url))}": expected postgres://user@host:port/database (or postgresql://)`);
+  const bad = () => new CliError(`bad --database-url "${printable(maskUrl(url))}": expected postgres://user@host:port/database (or postgresql://)`);
+  if (!/^postgres(ql)?:\/\//i.test(url)) throw bad();
+  try {
+    new URL(url);
+  } catch {
+    throw bad();
+  }
   return url;
 }
 

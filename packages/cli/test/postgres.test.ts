@@ -28,6 +28,7 @@ describe("postgres / dead-letters --database-url: usage and unreachable database
       [["postgres", "drop"], {}, /^error: unknown action "drop": use migrate/],
       [["postgres", "migrate"], {}, /^error: missing --database-url .*DATABASE_URL/],
       [["postgres", "migrate", "--database-url", "mysql://root:hunter2@db:3306/app"], {}, /^error: bad --database-url "mysql:\/\/root:\*\*\*@db:3306\/app"/],
+      [["postgres", "migrate", "--database-url", "postgres://root:hunter2@db:port/app"], {}, /^error: bad --database-url "postgres:\/\/root:\*\*\*@db:port\/app"/],
       [["postgres", "migrate", "--database-url", "postgres://db/app", "--schema", "x; DROP SCHEMA public"], {}, /^error: bad --schema "x; DROP SCHEMA public": a plain identifier/],
       [["dead-letters", "list", "--database-url", "postgres://db/app", "--redis-url", "redis://cache"], {}, /^error: give one of --app .* not --redis-url and --database-url/],
       [["dead-letters", "list", "--redis-url", "redis://cache", "--schema", "s"], {}, /^error: --schema is the postgresDeadLetters schema: it needs --database-url/],
@@ -43,6 +44,18 @@ describe("postgres / dead-letters --database-url: usage and unreachable database
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
       expect(r.stdout + r.stderr).not.toContain("hunter2");
     }
+  });
+
+  it("$REDIS_URL still wins over $DATABASE_URL, with a note; a flag picks the store without one", async () => {
+    const port = await freePort();
+    const env = { REDIS_URL: `redis://127.0.0.1:${port}`, DATABASE_URL: `postgres://app:${PW}@127.0.0.1:${port}/app` };
+    const both = await cliOnce(["dead-letters", "list"], env);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toMatch(/^note: using \$REDIS_URL \(DATABASE_URL is set too: pass --database-url .*\)\nerror: cannot connect to Redis/);
+    const flag = await cliOnce(["dead-letters", "list", "--database-url", env.DATABASE_URL], env);
+    expect(flag.code).toBe(1);
+    expect(flag.stderr).toMatch(/^error: cannot connect to Postgres at postgres:\/\/app:\*\*\*@/);
+    expect(both.stderr + flag.stderr).not.toContain(PW);
   });
 
   it("an unreachable database: exit 1, one clear line, the password masked, no stack trace", async () => {
