@@ -14,7 +14,7 @@ Commands:
   trigger <event-type>   deliver a signed event the way Gemini does (retries, backoff)
   listen                 run a receiver that verifies and pretty-prints each delivery
   sign <event-type>      print a ready-to-paste curl command with a signed event
-  secret                 print a fresh whsec_ signing secret
+  secret                 print a fresh whsec_ signing secret (--v1a: a whsk_/whpk_ key pair)
   dead-letters           list, show, replay or delete failed deliveries kept in Redis or Postgres
   replay <id>… | --all   re-deliver failed deliveries kept in Redis or Postgres (= dead-letters replay)
   postgres migrate       create the tables of @gemini-webhooks/postgres (for deploy pipelines)
@@ -236,8 +236,12 @@ GEMINI_WEBHOOK_SECRET (rotate: the current secret, kept valid until it expires).
 Needs @google/genai installed (not for --help).
 Exits 0 on success, 1 when the API refused or failed, 2 on bad usage.
 `,
-  secret: `Usage: gemini-webhooks secret [--bytes N]
+  secret: `Usage: gemini-webhooks secret [--bytes N] [--json]
+       gemini-webhooks secret --v1a [--json]
 
 Prints a fresh random signing secret, whsec_ followed by base64 of N random bytes (default 32, 24..64).
+--v1a prints a Standard Webhooks v1a key pair instead, one per line: the signing key (whsk_…, the sender's:
+keep it secret) and the public key (whpk_…, the receiver's publicKey option). --json: {"secret"} or
+{"secretKey", "publicKey"}.
 `,
 };

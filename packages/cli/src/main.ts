@@ -1,4 +1,4 @@
-import { generateSecret } from "@gemini-webhooks/testing";
+import { generateSecret, generateV1aKeyPair } from "@gemini-webhooks/testing";
 import { num, parse } from "./args.js";
 import { deadLetters } from "./dead-letters.js";
 import { doctorCommand } from "./doctor.js";
@@ -14,10 +14,18 @@ import { webhooksCommand } from "./webhooks.js";
 declare const __VERSION__: string | undefined;
 
 function secret(args: string[], io: CliIO, showHelp: () => number): number {
-  const p = parse("secret", args, { bytes: { type: "string" } });
+  const p = parse("secret", args, { bytes: { type: "string" }, v1a: { type: "boolean" }, json: { type: "boolean" } });
   if (p.values.help) return showHelp();
   if (p.positionals.length) throw new CliError(`secret takes no arguments, got "${p.positionals.join(" ")}"`);
-  io.stdout.write(`${generateSecret(num(p, "bytes", 32, 24, 64, true))}\n`);
+  if (p.values.v1a) {
+    // Standard Webhooks v1a: the sender signs with whsk_…, the receiver verifies with whpk_… (its publicKey option)
+    if (p.values.bytes !== undefined) throw new CliError("--bytes is for whsec_ secrets; a v1a key pair is always Ed25519");
+    const pair = generateV1aKeyPair();
+    io.stdout.write(p.values.json ? `${JSON.stringify(pair)}\n` : `${pair.secretKey}\n${pair.publicKey}\n`);
+    return 0;
+  }
+  const secret = generateSecret(num(p, "bytes", 32, 24, 64, true));
+  io.stdout.write(p.values.json ? `${JSON.stringify({ secret })}\n` : `${secret}\n`);
   return 0;
 }
 
