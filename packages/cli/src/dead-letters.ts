@@ -158,7 +158,7 @@ export async function deadLetters(args: string[], io: CliIO, showHelp: () => num
   if (action === "list" && (ids.length || all)) throw new CliError("list takes no ids (use --limit)");
   if (action === "show" && all) throw new CliError("show takes ids, not --all (list prints every entry; --json prints them in full)");
   if (action !== "list" && all && ids.length) throw new CliError("give ids or --all, not both");
-  if (action !== "list" && !all && !ids.length) throw new CliError(`${action} needs the id of a dead letter (see: gemini-webhooks dead-letters list) or --all`);
+  if (action !== "list" && !all && !ids.length) throw new CliError(`${action} needs the id of a dead letter (see: gemini-webhooks dead-letters list)${action === "show" ? "" : " or --all"}`);
   let target: string | undefined;
   let secret: string | undefined;
   if (action === "replay" && !viaApp) {

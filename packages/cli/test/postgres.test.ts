@@ -35,6 +35,7 @@ describe("postgres / dead-letters --database-url: usage and unreachable database
       [["dead-letters", "list", "--database-url", "postgres://db/app", "--prefix", "p:"], {}, /^error: --prefix is the redisDeadLetters prefix/],
       [["dead-letters", "show", "--all", "--database-url", "postgres://db/app"], {}, /^error: show takes ids, not --all/],
       [["dead-letters", "replay", "x", "--database-url", "postgres://db/app"], {}, /^error: replay needs --url/],
+      [["dead-letters", "show", "--database-url", "postgres://db/app"], {}, /^error: show needs the id of a dead letter \(see: gemini-webhooks dead-letters list\)\n$/],
       [["dead-letters", "list"], {}, /^error: missing --redis-url or --database-url/],
     ];
     for (const [args, env, re] of cases) {
