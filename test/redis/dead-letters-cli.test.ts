@@ -157,7 +157,7 @@ describeRedis("gemini-webhooks dead-letters", () => {
   it("usage and connection errors are one line", async () => {
     const port = await freePort();
     const cases: [string[], number, RegExp][] = [
-      [[], 2, /^error: missing action: list, replay or delete/],
+      [[], 2, /^error: missing action: list, show, replay or delete/],
       [["purge"], 2, /^error: unknown action "purge"/],
       [["list"], 2, /^error: missing --redis-url/],
       [["list", "--redis-url", "localhost:6379"], 2, /^error: bad --redis-url/],

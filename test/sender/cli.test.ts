@@ -157,7 +157,7 @@ describe("gemini-webhooks secret / help / usage errors", { timeout: 60_000 }, ()
     const none = await cli([]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("Usage: gemini-webhooks");
-    expect(none.stderr.trim().split("\n").pop()).toBe("error: missing command (trigger, listen, sign, secret, dead-letters, replay, doctor or webhooks)");
+    expect(none.stderr.trim().split("\n").pop()).toBe("error: missing command (trigger, listen, sign, secret, dead-letters, replay, postgres, doctor or webhooks)");
   });
 });
 

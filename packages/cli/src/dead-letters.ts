@@ -3,12 +3,15 @@ import { createSender, type AttemptReport } from "@gemini-webhooks/testing";
 import { importApp, receiverOf } from "./app-module.js";
 import { num, parse, secretOf, str, url as parseUrl } from "./args.js";
 import { CliError, colorsFor, paintStatus, plural, type CliIO } from "./output.js";
+import { databaseUrlOf, openPostgresDeadLetters, schemaOf } from "./postgres.js";
 import { openDeadLetters } from "./redis.js";
 import { maskUrl, maskUrls, printable, printableJson } from "./text.js";
 
 const OPTIONS = {
   "redis-url": { type: "string" },
   prefix: { type: "string" },
+  "database-url": { type: "string" },
+  schema: { type: "string" },
   app: { type: "string" },
   export: { type: "string" },
   limit: { type: "string" },
@@ -21,10 +24,13 @@ const OPTIONS = {
   json: { type: "boolean" },
 } as const;
 
-const ACTIONS = ["list", "replay", "delete"] as const;
+const ACTIONS = ["list", "show", "replay", "delete"] as const;
 type Action = (typeof ACTIONS)[number];
 
-/** Where the entries come from: the receiver itself (`--app`) or its Redis store (`--redis-url`). */
+/**
+ * Where the entries come from: the receiver itself (`--app`), or its store: Redis (`--redis-url`) or Postgres
+ * (`--database-url`). Every command below works on this, whatever the store.
+ */
 interface Source {
   list(limit?: number): Promise<DeadLetter[]>;
   get(id: string): Promise<DeadLetter | undefined>;
@@ -65,11 +71,29 @@ async function find(source: Source, id: string): Promise<DeadLetter> {
   throw new CliError(`no dead letter "${printable(id)}" (gemini-webhooks dead-letters list shows them)`, 1);
 }
 
-async function openSource(p: ReturnType<typeof parse>, io: CliIO): Promise<Source> {
-  const app = str(p, "app");
-  if (app !== undefined) {
-    if (str(p, "redis-url") !== undefined || str(p, "prefix") !== undefined) throw new CliError("give --app (the receiver's own dead letters) or --redis-url, not both");
-    const webhooks = receiverOf<{ deadLetters: Desk }>(await importApp(app, io.cwd), str(p, "export"));
+/** Which store the entries are in, from the flags, else the environment ($REDIS_URL first, as before $DATABASE_URL). */
+function storeOf(p: ReturnType<typeof parse>, io: CliIO): "app" | "redis" | "postgres" {
+  const given = [str(p, "app") !== undefined && "--app", str(p, "redis-url") !== undefined && "--redis-url", str(p, "database-url") !== undefined && "--database-url"].filter(
+    (x): x is string => typeof x === "string",
+  );
+  if (given.length > 1) throw new CliError(`give one of --app (the receiver's own dead letters), --redis-url or --database-url, not ${given.join(" and ")}`);
+  const store = given[0] === "--app" ? "app" : given[0] === "--redis-url" ? "redis" : given[0] === "--database-url" ? "postgres" : io.env.REDIS_URL ? "redis" : io.env.DATABASE_URL ? "postgres" : undefined;
+  if (!store) {
+    throw new CliError(
+      "missing --redis-url or --database-url (the Redis of your app's redisDeadLetters, e.g. redis://127.0.0.1:6379, or the Postgres of its postgresDeadLetters; or set REDIS_URL or DATABASE_URL), or --app MODULE",
+    );
+  }
+  if (store !== "redis" && str(p, "prefix") !== undefined) throw new CliError("--prefix is the redisDeadLetters prefix: it needs --redis-url");
+  if (store !== "postgres" && str(p, "schema") !== undefined) throw new CliError("--schema is the postgresDeadLetters schema: it needs --database-url");
+  if (given.length === 0 && store === "redis" && io.env.DATABASE_URL) {
+    io.stderr.write("note: using $REDIS_URL (DATABASE_URL is set too: pass --database-url for the dead letters of postgresDeadLetters)\n");
+  }
+  return store;
+}
+
+async function openSource(p: ReturnType<typeof parse>, io: CliIO, store: "app" | "redis" | "postgres", limit: number): Promise<Source> {
+  if (store === "app") {
+    const webhooks = receiverOf<{ deadLetters: Desk }>(await importApp(str(p, "app")!, io.cwd), str(p, "export"));
     const desk = webhooks.deadLetters;
     return {
       list: (limit) => desk.list(limit !== undefined ? { limit } : {}),
@@ -79,44 +103,62 @@ async function openSource(p: ReturnType<typeof parse>, io: CliIO): Promise<Sourc
       close: async () => {},
     };
   }
-  const redisUrl = str(p, "redis-url") ?? io.env.REDIS_URL;
-  if (!redisUrl) throw new CliError("missing --redis-url (the Redis your app's redisDeadLetters uses, e.g. redis://127.0.0.1:6379; or set REDIS_URL), or --app MODULE");
-  if (!/^rediss?:\/\//.test(redisUrl)) throw new CliError(`bad --redis-url "${printable(maskUrl(redisUrl))}": expected redis://host:port (or rediss://)`);
   const skipped: string[] = [];
-  const { store, close } = await openDeadLetters(redisUrl, str(p, "prefix"), (id, error) => {
+  const onCorrupt = (id: string, error: Error) => {
     if (skipped.includes(id)) return;
     skipped.push(id);
     io.stderr.write(`warning: skipped dead letter ${printable(id)}: ${printable(error.message)}\n`);
-  });
-  return { list: (limit) => store.list(limit !== undefined ? { limit } : {}), get: (id) => store.get(id), remove: (id) => store.remove(id), close };
+  };
+  const { store: entries, close } =
+    store === "postgres"
+      ? // the store's own bound (default 10,000) would cap list below --limit: the CLI only reads, so it never trims
+        await openPostgresDeadLetters(databaseUrlOf(p, io, "dead-letters"), schemaOf(p), Math.max(limit, 10_000), onCorrupt)
+      : await openDeadLetters(redisUrlOf(p, io), str(p, "prefix"), onCorrupt);
+  return { list: (limit) => entries.list(limit !== undefined ? { limit } : {}), get: (id) => entries.get(id), remove: (id) => entries.remove(id), close };
+}
+
+function redisUrlOf(p: ReturnType<typeof parse>, io: CliIO): string {
+  const redisUrl = (str(p, "redis-url") ?? io.env.REDIS_URL)!;
+  if (!/^rediss?:\/\//.test(redisUrl)) throw new CliError(`bad --redis-url "${printable(maskUrl(redisUrl))}": expected redis://host:port (or rediss://)`);
+  return redisUrl;
+}
+
+/** One entry in full: what list shows, plus the event and its context. */
+function showEntry(e: DeadLetter, io: CliIO, out: ReturnType<typeof colorsFor>): void {
+  const seen = `${plural(e.attempts, "attempt")}, first ${new Date(e.firstSeen).toISOString()}, last ${new Date(e.lastSeen).toISOString()}`;
+  io.stdout.write(`${out.bold(printable(e.id))}  ${printable(e.event.type)}\n`);
+  io.stdout.write(`  webhook-id  ${printable(e.ctx.webhookId)} (${printable(e.ctx.scheme)})\n`);
+  io.stdout.write(`  failed      ${seen}\n`);
+  io.stdout.write(`  error       ${out.red(printable(`${e.error.code ? `${e.error.code}: ` : ""}${e.error.name}: ${e.error.message}`))}\n`);
+  io.stdout.write(`  event       ${printableJson(JSON.stringify(e.event, null, 2)).replace(/\n/g, "\n  ")}\n`);
 }
 
 /**
- * `gemini-webhooks dead-letters list|replay|delete`: the deliveries whose handlers failed. With `--app` the
+ * `gemini-webhooks dead-letters list|show|replay|delete`: the deliveries whose handlers failed. With `--app` the
  * receiver's own dead letters, replayed by its own `deadLetters.replay(id)` (the entry's stored key, any
- * scheme); with `--redis-url` the entries of `redisDeadLetters`, replayed over HTTP to the app, signed v1 under
- * the original webhook-id (v1 and v1a entries, and `dedupeBy: "event"` keys: the only ones a v1 delivery
- * reaches), with retries; the entry is deleted once the app answers 2xx.
+ * scheme); with `--redis-url` the entries of `redisDeadLetters`, with `--database-url` those of
+ * `postgresDeadLetters`, replayed over HTTP to the app, signed v1 under the original webhook-id (v1 and v1a
+ * entries, and `dedupeBy: "event"` keys: the only ones a v1 delivery reaches), with retries; the entry is
+ * deleted once the app answers 2xx.
  */
 export async function deadLetters(args: string[], io: CliIO, showHelp: () => number): Promise<number> {
   const p = parse("dead-letters", args, OPTIONS);
   if (p.values.help) return showHelp();
   const [action, ...ids] = p.positionals;
   if (!ACTIONS.includes(action as Action)) {
-    throw new CliError(action === undefined ? "missing action: list, replay or delete (see: gemini-webhooks dead-letters --help)" : `unknown action "${printable(action)}": use list, replay or delete`);
+    throw new CliError(action === undefined ? "missing action: list, show, replay or delete (see: gemini-webhooks dead-letters --help)" : `unknown action "${printable(action)}": use list, show, replay or delete`);
   }
-  const viaApp = str(p, "app") !== undefined;
+  const store = storeOf(p, io);
+  const viaApp = store === "app";
   if (!viaApp && str(p, "export") !== undefined) throw new CliError("--export needs --app");
   const limit = num(p, "limit", 100, 1, 1_000_000, true);
   const json = p.values.json === true;
   const all = p.values.all === true;
   const out = colorsFor(io.stdout, io.env);
   if (action === "list" && (ids.length || all)) throw new CliError("list takes no ids (use --limit)");
+  if (action === "show" && all) throw new CliError("show takes ids, not --all (list prints every entry; --json prints them in full)");
   if (action !== "list" && all && ids.length) throw new CliError("give ids or --all, not both");
-  if (action !== "list" && !all && !ids.length) throw new CliError(`${action} needs the id of a dead letter (see: gemini-webhooks dead-letters list) or --all`);
-  if (!viaApp && !(str(p, "redis-url") ?? io.env.REDIS_URL)) {
-    throw new CliError("missing --redis-url (the Redis your app's redisDeadLetters uses, e.g. redis://127.0.0.1:6379; or set REDIS_URL), or --app MODULE");
-  }
+  if (action !== "list" && !all && !ids.length) throw new CliError(`${action} needs the id of a dead letter (see: gemini-webhooks dead-letters list)${action === "show" ? "" : " or --all"}`);
   let target: string | undefined;
   let secret: string | undefined;
   if (action === "replay" && !viaApp) {
@@ -132,7 +174,7 @@ export async function deadLetters(args: string[], io: CliIO, showHelp: () => num
     timeoutMs: num(p, "timeout", 10_000, 1),
   };
 
-  const source = await openSource(p, io);
+  const source = await openSource(p, io, store, limit);
   try {
     if (action === "list") {
       const entries = await source.list(limit);
@@ -151,6 +193,11 @@ export async function deadLetters(args: string[], io: CliIO, showHelp: () => num
 
     const chosen: DeadLetter[] = all ? await source.list(limit) : [];
     for (const id of ids) chosen.push(await find(source, id));
+    if (action === "show") {
+      if (json) io.stdout.write(`${printableJson(JSON.stringify(chosen.length === 1 ? chosen[0] : chosen, null, 2))}\n`);
+      else for (const e of chosen) showEntry(e, io, out);
+      return 0;
+    }
     if (action === "delete") {
       for (const e of chosen) await source.remove(e.id);
       if (json) io.stdout.write(`${printableJson(JSON.stringify({ deleted: chosen.map((e) => e.id) }))}\n`);

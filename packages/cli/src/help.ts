@@ -15,8 +15,9 @@ Commands:
   listen                 run a receiver that verifies and pretty-prints each delivery
   sign <event-type>      print a ready-to-paste curl command with a signed event
   secret                 print a fresh whsec_ signing secret (--v1a: a whsk_/whpk_ key pair)
-  dead-letters           list, replay or delete failed deliveries kept in Redis
-  replay <id>… | --all   re-deliver failed deliveries kept in Redis (= dead-letters replay)
+  dead-letters           list, show, replay or delete failed deliveries kept in Redis or Postgres
+  replay <id>… | --all   re-deliver failed deliveries kept in Redis or Postgres (= dead-letters replay)
+  postgres migrate       create the tables of @gemini-webhooks/postgres (for deploy pipelines)
   doctor --url URL       check the webhooks registered with Gemini against your app (needs GEMINI_API_KEY)
   webhooks <action>      list, get, create, update, delete, ping or rotate the webhooks registered with Gemini
 
@@ -115,17 +116,19 @@ Options:
   --json                  print { url, headers, body } as JSON instead of curl
   --allow-unknown-type    sign an event type that is not in the catalog
 `,
-  "dead-letters": `Usage: gemini-webhooks dead-letters list|replay|delete [ids…] (--app MODULE | --redis-url URL) [options]
+  "dead-letters": `Usage: gemini-webhooks dead-letters list|show|replay|delete [ids…] (--app MODULE | --redis-url URL | --database-url URL) [options]
 
 The deliveries whose handlers failed, as your receiver's deadLetters store keeps them. An entry leaves the
 list when a later delivery of it succeeds.
 
   list                    print them, the most recently failed first
+  show <id>…              print entries in full (the event, its webhook-id and scheme, the error)
   replay <id>… | --all    run each one again:
                           --app MODULE: through your receiver's own deadLetters.replay(id), under the
                             entry's stored idempotency key, for every scheme (v1, v1a, JWT): one processed
                             meanwhile answers "duplicate", and Gemini's later retry of it does too;
-                          --redis-url URL: delivered to your app over HTTP (--url), signed v1 (--secret)
+                          --redis-url / --database-url URL: delivered to your app over HTTP (--url),
+                            signed v1 (--secret)
                             under its ORIGINAL webhook-id: v1 and v1a entries (and dedupeBy "event" keys)
                             only, as a JWT delivery's key is out of reach of a v1 delivery (use --app).
                           The entry goes once the replay succeeds, and is kept otherwise.
@@ -140,6 +143,10 @@ Options:
   --export NAME           the export to use from --app
   --redis-url URL         or: the Redis of your app's redisDeadLetters (default $REDIS_URL)
   --prefix P              the redisDeadLetters prefix, if your app sets one (default "gemini-webhooks:")
+  --database-url URL      or: the Postgres of your app's postgresDeadLetters (default $DATABASE_URL, when
+                          no $REDIS_URL is set); leave the password out and set PGPASSWORD to keep it off
+                          the command line
+  --schema NAME           the postgresDeadLetters schema, if your app sets one (default "gemini_webhooks")
   --limit N               list / --all: the N most recent entries (default 100)
   --url URL               HTTP replay: your app's webhook endpoint (default $GEMINI_WEBHOOK_URL)
   --secret whsec_…        HTTP replay: your app's static webhook secret (default $GEMINI_WEBHOOK_SECRET)
@@ -148,18 +155,39 @@ Options:
   --timeout MS            HTTP replay: an attempt with no answer within this fails (default 10000)
   --json                  print JSON
 
---redis-url needs @gemini-webhooks/redis and a Redis client (ioredis or redis) installed next to this package.
+--redis-url needs @gemini-webhooks/redis and a Redis client (ioredis or redis) installed next to this package,
+--database-url needs @gemini-webhooks/postgres and pg. A password in a URL is masked in everything printed.
 Exits 0 when every replay succeeded, 1 when one did not (its entry is kept) or the store is unreachable,
 2 on bad usage.
 `,
-  replay: `Usage: gemini-webhooks replay <id>… | --all (--app MODULE | --redis-url URL --url URL --secret whsec_…)
+  replay: `Usage: gemini-webhooks replay <id>… | --all (--app MODULE | --redis-url URL | --database-url URL --url URL --secret whsec_…)
 
 Shorthand for "gemini-webhooks dead-letters replay": runs failed deliveries again. With --app, through your
 receiver's own deadLetters.replay(id), under each entry's stored idempotency key (any scheme, JWT included);
-with --redis-url, re-delivered to --url signed v1 under the original webhook-id (v1 and v1a entries).
+with --redis-url or --database-url, re-delivered to --url signed v1 under the original webhook-id (v1 and
+v1a entries).
 Either way your app's dedupe applies: one processed meanwhile answers "duplicate". The entry goes once the
 replay succeeds and is kept otherwise. An <id> is the entry's id or its webhook-id.
 Options: those of "gemini-webhooks dead-letters --help".
+`,
+  postgres: `Usage: gemini-webhooks postgres migrate [--database-url URL] [--schema NAME] [--json]
+
+Creates the schema and tables of @gemini-webhooks/postgres (idempotency, small values, dead letters) and
+their indexes where they are missing, as migrate(pool, { schema }) does, and prints which it created. Safe
+to run on every deploy and from several at once (an advisory lock); a second run creates nothing. The
+store and the dead-letter list create them on first use too: run this when your app's database role may
+not create tables.
+
+Options:
+  --database-url URL      the Postgres your app uses (default $DATABASE_URL); leave the password out and
+                          set PGPASSWORD to keep it off the command line (a password in the URL is masked
+                          in everything printed)
+  --schema NAME           the schema your app passes to postgresStore / postgresDeadLetters
+                          (default "gemini_webhooks")
+  --json                  print { database, schema, created, tables }
+
+Needs @gemini-webhooks/postgres and pg installed (not for --help).
+Exits 0 on success (created or already there), 1 when the database is unreachable or refused, 2 on bad usage.
 `,
   doctor: `Usage: gemini-webhooks doctor --url URL [--app MODULE] [--export NAME] [--json]
 

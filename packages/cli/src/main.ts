@@ -4,6 +4,7 @@ import { deadLetters } from "./dead-letters.js";
 import { doctorCommand } from "./doctor.js";
 import { HELP } from "./help.js";
 import { listen } from "./listen.js";
+import { postgresCommand } from "./postgres.js";
 import { CliError, colorsFor, type CliIO } from "./output.js";
 import { sign } from "./sign.js";
 import { maskUrls, printable } from "./text.js";
@@ -42,13 +43,13 @@ export async function runCli(argv: string[], io: CliIO, stop?: Promise<unknown>)
     switch (command) {
       case undefined:
         io.stderr.write(HELP.main!);
-        throw new CliError("missing command (trigger, listen, sign, secret, dead-letters, replay, doctor or webhooks)");
+        throw new CliError("missing command (trigger, listen, sign, secret, dead-letters, replay, postgres, doctor or webhooks)");
       case "-h":
       case "--help":
         return help("main")();
       case "help": {
         const topic = rest[0];
-        if (topic !== undefined && !(topic in HELP && topic !== "main")) throw new CliError(`no help for "${topic}": commands are trigger, listen, sign, secret, dead-letters, replay, doctor, webhooks`);
+        if (topic !== undefined && !(topic in HELP && topic !== "main")) throw new CliError(`no help for "${topic}": commands are trigger, listen, sign, secret, dead-letters, replay, postgres, doctor, webhooks`);
         return help(topic ?? "main")();
       }
       case "-v":
@@ -66,14 +67,16 @@ export async function runCli(argv: string[], io: CliIO, stop?: Promise<unknown>)
       case "dead-letters":
         return await deadLetters(rest, io, help("dead-letters"));
       case "replay":
-        // shorthand for "dead-letters replay": re-deliver failed deliveries kept in Redis to the app
+        // shorthand for "dead-letters replay": re-deliver failed deliveries kept in Redis or Postgres to the app
         return await deadLetters(["replay", ...rest], io, help("replay"));
+      case "postgres":
+        return await postgresCommand(rest, io, help("postgres"));
       case "doctor":
         return await doctorCommand(rest, io, help("doctor"));
       case "webhooks":
         return await webhooksCommand(rest, io, help("webhooks"));
       default:
-        throw new CliError(`unknown command "${printable(command)}": use trigger, listen, sign, secret, dead-letters, replay, doctor or webhooks (gemini-webhooks --help)`);
+        throw new CliError(`unknown command "${printable(command)}": use trigger, listen, sign, secret, dead-letters, replay, postgres, doctor or webhooks (gemini-webhooks --help)`);
     }
   } catch (e) {
     const c = colorsFor(io.stderr, io.env);

@@ -7,8 +7,9 @@ import { ensureBuilt, ROOT } from "../../../test/support/sender.js";
 
 // The built bin installed the way a user installs it with no optional peer: a copy of the package whose
 // node_modules holds only its dependencies (core, testing). @google/genai, @gemini-webhooks/genai,
-// @gemini-webhooks/redis, ioredis and redis cannot be resolved from it. Every --help still works.
-const COMMANDS = ["trigger", "listen", "sign", "secret", "dead-letters", "replay", "doctor", "webhooks"];
+// @gemini-webhooks/redis, ioredis, redis, @gemini-webhooks/postgres and pg cannot be resolved from it. Every
+// --help still works.
+const COMMANDS = ["trigger", "listen", "sign", "secret", "dead-letters", "replay", "postgres", "doctor", "webhooks"];
 
 describe("the gemini-webhooks bin without its optional dependencies", () => {
   let dir: string;
@@ -33,7 +34,7 @@ describe("the gemini-webhooks bin without its optional dependencies", () => {
   });
 
   it("the optional peers really are missing there", () => {
-    for (const name of ["@google/genai", "@gemini-webhooks/genai", "@gemini-webhooks/redis", "ioredis", "redis"]) {
+    for (const name of ["@google/genai", "@gemini-webhooks/genai", "@gemini-webhooks/redis", "ioredis", "redis", "@gemini-webhooks/postgres", "pg"]) {
       const r = spawnSync(process.execPath, ["-e", `require.resolve(${JSON.stringify(name)})`], { cwd: join(dir, "node_modules", "@gemini-webhooks", "cli"), env: { PATH: process.env.PATH! }, encoding: "utf8" });
       expect([name, r.status]).toEqual([name, 1]);
     }
@@ -68,5 +69,9 @@ describe("the gemini-webhooks bin without its optional dependencies", () => {
     const dl = run(["dead-letters", "list", "--redis-url", "redis://127.0.0.1:1"]);
     expect(dl.status).toBe(1);
     expect(dl.stderr).toMatch(/dead-letters needs @gemini-webhooks\/redis/);
+    const migrate = run(["postgres", "migrate", "--database-url", "postgres://app:pw@127.0.0.1:1/app"]);
+    expect([migrate.status, migrate.stderr]).toEqual([1, "error: postgres migrate needs @gemini-webhooks/postgres and pg: npm install --save-dev @gemini-webhooks/postgres pg\n"]);
+    const pgDl = run(["dead-letters", "list"], { DATABASE_URL: "postgres://app:pw@127.0.0.1:1/app" });
+    expect([pgDl.status, pgDl.stderr]).toEqual([1, "error: dead-letters needs @gemini-webhooks/postgres and pg: npm install --save-dev @gemini-webhooks/postgres pg\n"]);
   });
 });
