@@ -1,12 +1,12 @@
 // The docs' Kysely recipe (docs/postgres.md, "Kysely and Drizzle"): a Kysely instance over the delivery's own
 // transaction client (ctx.db), so typed queries commit (or roll back) with the done mark.
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import pg from "pg";
 import { Kysely, PostgresDialect, type Generated, type PostgresPoolClient } from "kysely";
 import { createGeminiWebhooks } from "@gemini-webhooks/core";
 import { postgresStore } from "@gemini-webhooks/postgres";
 import { signStatic } from "@gemini-webhooks/testing";
-import { describePostgres, startPostgres, type PostgresServer } from "../support/postgres.js";
+import { describePostgres, usePostgres } from "../support/postgres.js";
 
 // --- the recipe, as in the docs ---
 interface Database {
@@ -27,24 +27,14 @@ const delivery = (id: string) => ({
 });
 
 describePostgres("recipe: Kysely over ctx.db", () => {
-  let server: PostgresServer;
-  let pool: pg.Pool;
-  beforeAll(async () => {
-    server = await startPostgres();
-    pool = new pg.Pool({ connectionString: server.url, max: 4 });
-    await pool.query("CREATE TABLE batch_results (id serial PRIMARY KEY, batch_id text NOT NULL, output_uri text NOT NULL)");
-  });
-  afterAll(async () => {
-    await pool?.end();
-    await server?.dispose();
-  });
+  const db = usePostgres({ setup: (pool) => pool.query("CREATE TABLE batch_results (id serial PRIMARY KEY, batch_id text NOT NULL, output_uri text NOT NULL)") });
 
   it("typed inserts commit with the done mark, and roll back with a failing handler", async () => {
     let fail = false;
     const webhooks = createGeminiWebhooks({
       secret: SECRET,
       logger: false,
-      idempotency: postgresStore({ pool, transactional: true }),
+      idempotency: postgresStore({ pool: db.pool, transactional: true }),
       on: {
         "batch.succeeded": async (event, ctx) => {
           const db = kyselyOn<Database>(ctx.db);
@@ -57,7 +47,7 @@ describePostgres("recipe: Kysely over ctx.db", () => {
     expect((await webhooks.handle(delivery("b1"))).body).toEqual({ status: "duplicate" });
     fail = true;
     expect((await webhooks.handle(delivery("b2"))).status).toBe(500);
-    const rows = (await pool.query("SELECT batch_id FROM batch_results")).rows;
+    const rows = (await db.pool.query("SELECT batch_id FROM batch_results")).rows;
     expect(rows).toEqual([{ batch_id: "batches/b1" }]);
   });
 });

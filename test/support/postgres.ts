@@ -6,7 +6,8 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe } from "vitest";
+import pg from "pg";
+import { afterAll, beforeAll, describe } from "vitest";
 import { freePort } from "../redis/redis-server.js";
 
 /** The directory holding initdb and postgres: PG_BIN, else Debian's newest /usr/lib/postgresql/<n>/bin, else PATH. */
@@ -148,6 +149,34 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     async dispose() {
       await stop();
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A PostgreSQL server and a pool on it for one describe block: started in beforeAll (then `setup(pool)`),
+ * the pool ended and the server stopped in afterAll. Read `db.server` / `db.pool` inside the tests.
+ */
+export function usePostgres(options: { max?: number; setup?: (pool: pg.Pool) => Promise<unknown> } = {}): { readonly server: PostgresServer; readonly pool: pg.Pool } {
+  let server: PostgresServer | undefined;
+  let pool: pg.Pool | undefined;
+  beforeAll(async () => {
+    server = await startPostgres();
+    pool = new pg.Pool({ connectionString: server.url, max: options.max ?? 4 });
+    await options.setup?.(pool);
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await server?.dispose();
+  });
+  return {
+    get server() {
+      if (!server) throw new Error("usePostgres: the server starts in beforeAll");
+      return server;
+    },
+    get pool() {
+      if (!pool) throw new Error("usePostgres: the pool is made in beforeAll");
+      return pool;
     },
   };
 }

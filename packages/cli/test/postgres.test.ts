@@ -7,7 +7,7 @@ import { postgresDeadLetters, postgresStore, type PostgresDeadLetters } from "@g
 import { fixture, generateSecret, signStatic } from "@gemini-webhooks/testing";
 import { cliOnce } from "../../../test/support/cli.js";
 import { serve, fetchListener, type Running } from "../../../test/support/http.js";
-import { describePostgres, startPostgres, type PostgresServer } from "../../../test/support/postgres.js";
+import { describePostgres, startPostgres, usePostgres, type PostgresServer } from "../../../test/support/postgres.js";
 import { freePort } from "../../../test/redis/redis-server.js";
 import { until } from "../../../test/support/wait.js";
 
@@ -79,24 +79,15 @@ describe("postgres / dead-letters --database-url: usage and unreachable database
 });
 
 describePostgres("gemini-webhooks postgres migrate", () => {
-  let server: PostgresServer;
-  let pool: pg.Pool;
-  beforeAll(async () => {
-    server = await startPostgres();
-    pool = new pg.Pool({ connectionString: server.url, max: 4 });
-  });
-  afterAll(async () => {
-    await pool?.end();
-    await server?.dispose();
-  });
+  const db = usePostgres();
 
   it("creates the tables, says which; a second run creates nothing; the password is masked", async () => {
-    const url = withPassword(server.url);
-    const shown = server.url.replace("postgres://postgres@", "postgres://postgres:***@");
+    const url = withPassword(db.server.url);
+    const shown = db.server.url.replace("postgres://postgres@", "postgres://postgres:***@");
     const first = await cliOnce(["postgres", "migrate", "--database-url", url, "--schema", "cli_mig"]);
     expect([first.code, first.stderr]).toEqual([0, ""]);
     expect(first.stdout).toBe(`✔ created cli_mig.dead_letters, cli_mig.idempotency, cli_mig.kv in ${shown}\n`);
-    expect(await tables(pool, "cli_mig")).toEqual(["dead_letters", "idempotency", "kv"]);
+    expect(await tables(db.pool, "cli_mig")).toEqual(["dead_letters", "idempotency", "kv"]);
     const second = await cliOnce(["postgres", "migrate", "--database-url", url, "--schema", "cli_mig"]);
     expect([second.code, second.stderr]).toEqual([0, ""]);
     expect(second.stdout).toBe(`✔ nothing to do: cli_mig.dead_letters, cli_mig.idempotency, cli_mig.kv already exist in ${shown}\n`);
@@ -107,10 +98,10 @@ describePostgres("gemini-webhooks postgres migrate", () => {
   });
 
   it("$DATABASE_URL and the default schema; the store then runs on the tables it made", async () => {
-    const r = await cliOnce(["postgres", "migrate", "--json"], { DATABASE_URL: server.url });
+    const r = await cliOnce(["postgres", "migrate", "--json"], { DATABASE_URL: db.server.url });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ schema: "gemini_webhooks", created: ["dead_letters", "idempotency", "kv"] });
-    const store = postgresStore({ pool });
+    const store = postgresStore({ pool: db.pool });
     expect(await store.claim("gemini:m1")).toBe("new");
   });
 });

@@ -1,9 +1,8 @@
 // postgresDeadLetters against a real PostgreSQL: core's DeadLetterStore contract, bounded, corrupt rows skipped.
-import { afterAll, beforeAll, expect, it } from "vitest";
-import pg from "pg";
+import { expect, it } from "vitest";
 import { GeminiWebhooksConfigError, type DeadLetterInput } from "@gemini-webhooks/core";
 import { postgresDeadLetters } from "@gemini-webhooks/postgres";
-import { describePostgres, startPostgres, type PostgresServer } from "../../../test/support/postgres.js";
+import { describePostgres, usePostgres } from "../../../test/support/postgres.js";
 
 const entry = (id: string, message = "boom"): DeadLetterInput => ({
   id,
@@ -13,24 +12,15 @@ const entry = (id: string, message = "boom"): DeadLetterInput => ({
 });
 
 describePostgres("postgresDeadLetters", () => {
-  let server: PostgresServer;
-  let pool: pg.Pool;
-  beforeAll(async () => {
-    server = await startPostgres();
-    pool = new pg.Pool({ connectionString: server.url, max: 4 });
-  });
-  afterAll(async () => {
-    await pool?.end();
-    await server?.dispose();
-  });
+  const db = usePostgres();
 
   it("a hostile schema or a bad maxEntries throws synchronously", () => {
-    expect(() => postgresDeadLetters({ pool, schema: "x; DROP SCHEMA public" })).toThrow(GeminiWebhooksConfigError);
-    expect(() => postgresDeadLetters({ pool, maxEntries: 0 })).toThrow(/maxEntries/);
+    expect(() => postgresDeadLetters({ pool: db.pool, schema: "x; DROP SCHEMA public" })).toThrow(GeminiWebhooksConfigError);
+    expect(() => postgresDeadLetters({ pool: db.pool, maxEntries: 0 })).toThrow(/maxEntries/);
   });
 
   it("record upserts (attempts, first/last seen in any order), get, list newest first, remove", async () => {
-    const d = postgresDeadLetters({ pool, schema: "dl_basic" });
+    const d = postgresDeadLetters({ pool: db.pool, schema: "dl_basic" });
     await d.record(entry("gemini:a", "first"), 1000);
     await d.record(entry("gemini:b"), 2000);
     await d.record(entry("gemini:a", "second"), 3000);
@@ -45,7 +35,7 @@ describePostgres("postgresDeadLetters", () => {
   });
 
   it("bounded: past maxEntries the least recently failed go; list() never returns more than maxEntries", async () => {
-    const d = postgresDeadLetters({ pool, schema: "dl_bounded", maxEntries: 5 });
+    const d = postgresDeadLetters({ pool: db.pool, schema: "dl_bounded", maxEntries: 5 });
     for (let i = 0; i < 12; i++) await d.record(entry(`gemini:m${i}`), 1000 + i);
     const list = await d.list({ limit: 100 });
     expect(list.map((e) => e.id)).toEqual(["gemini:m11", "gemini:m10", "gemini:m9", "gemini:m8", "gemini:m7"]);
@@ -54,17 +44,17 @@ describePostgres("postgresDeadLetters", () => {
 
   it("a corrupt row is skipped and reported, never fatal to list()", async () => {
     const corrupt: string[] = [];
-    const d = postgresDeadLetters({ pool, schema: "dl_corrupt", onCorrupt: (id) => corrupt.push(id) });
+    const d = postgresDeadLetters({ pool: db.pool, schema: "dl_corrupt", onCorrupt: (id) => corrupt.push(id) });
     await d.record(entry("gemini:good"), 1000);
     await d.record(entry("gemini:bad"), 2000);
-    await pool.query(`UPDATE dl_corrupt.dead_letters SET entry = '{not json' WHERE id = 'gemini:bad'`);
+    await db.pool.query(`UPDATE dl_corrupt.dead_letters SET entry = '{not json' WHERE id = 'gemini:bad'`);
     expect((await d.list()).map((e) => e.id)).toEqual(["gemini:good"]);
     expect(await d.get("gemini:bad")).toBeUndefined();
     expect(corrupt).toContain("gemini:bad");
   });
 
   it("hostile ids and events (quotes, NUL, 10 KB) round-trip as data", async () => {
-    const d = postgresDeadLetters({ pool, schema: "dl_hostile" });
+    const d = postgresDeadLetters({ pool: db.pool, schema: "dl_hostile" });
     const ids = ["gemini:'; DROP TABLE dl_hostile.dead_letters; --", "gemini:a\u0000b", "gemini:" + "x".repeat(10_240)];
     for (const [i, id] of ids.entries()) await d.record({ ...entry(id, "nul \u0000 inside"), ctx: { ...entry(id).ctx, webhookId: id } }, 1000 + i);
     for (const id of ids) expect((await d.get(id))?.id).toBe(id);

@@ -1,11 +1,11 @@
 // unit.ts through the receiver: with postgresStore({ transactional: true }) handlers write through ctx.db, and their
 // writes and the done mark commit together or not at all. A real PostgreSQL; the pipeline is core's.
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import pg from "pg";
 import { createGeminiWebhooks, WebhookVerificationError, type GeminiWebhooksOptions } from "@gemini-webhooks/core";
 import { postgresDeadLetters, postgresStore, type PostgresUnit } from "@gemini-webhooks/postgres";
 import { signStatic } from "@gemini-webhooks/testing";
-import { describePostgres, startPostgres, type PostgresServer } from "../../../test/support/postgres.js";
+import { describePostgres, usePostgres } from "../../../test/support/postgres.js";
 import { signal } from "../../../test/support/signal.js";
 import { until } from "../../../test/support/wait.js";
 
@@ -16,31 +16,22 @@ const delivery = (id: string, type = "batch.succeeded") => ({
 });
 
 describePostgres("postgresStore({ transactional: true })", () => {
-  let server: PostgresServer;
-  let pool: pg.Pool;
+  const db = usePostgres({ max: 8 });
   let n = 0;
   /** A fresh schema and app table per test. */
   async function setup(name: string) {
     const schema = `tx_${name}_${++n}`;
-    await pool.query(`CREATE TABLE ${schema}_effects (webhook_id text NOT NULL, note text)`); // no unique constraint
+    await db.pool.query(`CREATE TABLE ${schema}_effects (webhook_id text NOT NULL, note text)`); // no unique constraint
     const effects = async (id?: string) =>
-      Number((await pool.query(`SELECT count(*) AS n FROM ${schema}_effects${id ? " WHERE webhook_id = $1" : ""}`, id ? [id] : [])).rows[0].n);
+      Number((await db.pool.query(`SELECT count(*) AS n FROM ${schema}_effects${id ? " WHERE webhook_id = $1" : ""}`, id ? [id] : [])).rows[0].n);
     return { schema, table: `${schema}_effects`, effects };
   }
-  beforeAll(async () => {
-    server = await startPostgres();
-    pool = new pg.Pool({ connectionString: server.url, max: 8 });
-  });
-  afterAll(async () => {
-    await pool?.end();
-    await server?.dispose();
-  });
 
   it("handlers write through ctx.db (a PoolClient, no cast); writes and the mark commit together; a copy is a duplicate", async () => {
     const { schema, table, effects } = await setup("ok");
     const wh = createGeminiWebhooks({
       secret: SECRET,
-      idempotency: postgresStore({ pool, schema, transactional: true }),
+      idempotency: postgresStore({ pool: db.pool, schema, transactional: true }),
       on: {
         "batch.succeeded": async (event, ctx) => {
           const r: pg.QueryResult = await ctx.db.query(`INSERT INTO ${table} (webhook_id, note) VALUES ($1, $2)`, [ctx.webhookId, event.data.output_file_uri]);
@@ -57,13 +48,13 @@ describePostgres("postgresStore({ transactional: true })", () => {
     expect((await wh.handle(delivery("m1"))).body).toEqual({ status: "duplicate" });
     expect(await effects("m1")).toBe(2);
     // an event no handler takes is completed plainly
-    const plain = createGeminiWebhooks({ secret: SECRET, idempotency: postgresStore({ pool, schema, transactional: true }), on: { "batch.failed": async () => {} } });
+    const plain = createGeminiWebhooks({ secret: SECRET, idempotency: postgresStore({ pool: db.pool, schema, transactional: true }), on: { "batch.failed": async () => {} } });
     expect((await plain.handle(delivery("m2"))).body).toEqual({ status: "ignored" });
     expect((await plain.handle(delivery("m2"))).body).toEqual({ status: "duplicate" });
     // without transactional mode there is no ctx.db
     createGeminiWebhooks({
       secret: SECRET,
-      idempotency: postgresStore({ pool, schema }),
+      idempotency: postgresStore({ pool: db.pool, schema }),
       on: {
         "batch.succeeded": (_e, ctx) => {
           // @ts-expect-error ctx.db exists only with transactional: true
@@ -76,12 +67,12 @@ describePostgres("postgresStore({ transactional: true })", () => {
   it("a handler that throws after writing: ROLLBACK (nothing kept), 500 handler_failed, the retry runs it once", async () => {
     const { schema, table, effects } = await setup("throw");
     let fail = true;
-    const deadLetters = postgresDeadLetters({ pool, schema });
+    const deadLetters = postgresDeadLetters({ pool: db.pool, schema });
     const wh = createGeminiWebhooks({
       secret: SECRET,
       logger: false,
       deadLetters,
-      idempotency: postgresStore({ pool, schema, transactional: true }),
+      idempotency: postgresStore({ pool: db.pool, schema, transactional: true }),
       on: {
         "batch.succeeded": async (_e, ctx) => {
           await ctx.db.query(`INSERT INTO ${table} (webhook_id) VALUES ($1)`, [ctx.webhookId]);
@@ -106,8 +97,8 @@ describePostgres("postgresStore({ transactional: true })", () => {
     const wh = createGeminiWebhooks({
       secret: SECRET,
       logger: false,
-      deadLetters: postgresDeadLetters({ pool, schema }),
-      idempotency: postgresStore({ pool, schema, transactional: true }),
+      deadLetters: postgresDeadLetters({ pool: db.pool, schema }),
+      idempotency: postgresStore({ pool: db.pool, schema, transactional: true }),
       on: {
         "batch.succeeded": async (_e, ctx) => {
           await ctx.db.query(`INSERT INTO ${table} (webhook_id) VALUES ($1)`, [ctx.webhookId]);
@@ -132,7 +123,7 @@ describePostgres("postgresStore({ transactional: true })", () => {
     const go = signal();
     const wh = createGeminiWebhooks({
       secret: SECRET,
-      idempotency: postgresStore({ pool, schema, transactional: true }),
+      idempotency: postgresStore({ pool: db.pool, schema, transactional: true }),
       on: {
         "batch.succeeded": async (_e, ctx) => {
           await ctx.db.query(`INSERT INTO ${table} (webhook_id) VALUES ($1)`, [ctx.webhookId]);
@@ -157,7 +148,7 @@ describePostgres("postgresStore({ transactional: true })", () => {
     const wh = createGeminiWebhooks({
       secret: SECRET,
       logger: false,
-      idempotency: postgresStore({ pool, schema, transactional: true }),
+      idempotency: postgresStore({ pool: db.pool, schema, transactional: true }),
       on: {
         "batch.succeeded": async (_e, ctx) => {
           await ctx.db.query(`INSERT INTO ${table} (webhook_id) VALUES ($1)`, [ctx.webhookId]);
@@ -173,8 +164,8 @@ describePostgres("postgresStore({ transactional: true })", () => {
 
   it("a run whose lease expired and was taken over is rolled back: only the taker's writes count", async () => {
     const { schema, table, effects } = await setup("lost");
-    const a = postgresStore({ pool, schema, transactional: true, leaseMs: 100 });
-    const b = postgresStore({ pool, schema, transactional: true, leaseMs: 60_000 });
+    const a = postgresStore({ pool: db.pool, schema, transactional: true, leaseMs: 100 });
+    const b = postgresStore({ pool: db.pool, schema, transactional: true, leaseMs: 60_000 });
     expect(await a.claim("k")).toBe("new");
     const taken = signal();
     const ranA = a.runInUnit("k", async ({ db }) => {
@@ -196,7 +187,7 @@ describePostgres("postgresStore({ transactional: true })", () => {
 
   it("an exhausted pool answers 503 store_unavailable within acquireTimeoutMs, never a hang", async () => {
     const { schema } = await setup("exhausted");
-    const small = new pg.Pool({ connectionString: server.url, max: 2 });
+    const small = new pg.Pool({ connectionString: db.server.url, max: 2 });
     try {
       const store = postgresStore({ pool: small, schema, transactional: true, acquireTimeoutMs: 300 });
       const wh = createGeminiWebhooks({ secret: SECRET, logger: false, idempotency: store, on: { "*": async () => {} } });
@@ -219,17 +210,17 @@ describePostgres("postgresStore({ transactional: true })", () => {
     const opts: GeminiWebhooksOptions<never, PostgresUnit> = {
       secret: SECRET,
       logger: false,
-      idempotency: postgresStore({ pool, schema, transactional: true, acquireTimeoutMs: 1000, onError: (e) => errors.push(e) }),
+      idempotency: postgresStore({ pool: db.pool, schema, transactional: true, acquireTimeoutMs: 1000, onError: (e) => errors.push(e) }),
       on: { "*": async (_e, ctx) => void (await ctx.db.query(`INSERT INTO ${table} (webhook_id) VALUES ($1)`, [ctx.webhookId])) },
     };
     const wh = createGeminiWebhooks(opts);
     expect((await wh.handle(delivery("before"))).status).toBe(200);
-    await server.stop(); // idle pooled clients lose their server: the pool emits "error", the store's listener keeps us alive
+    await db.server.stop(); // idle pooled clients lose their server: the pool emits "error", the store's listener keeps us alive
     const t0 = Date.now();
     const r = await wh.handle(delivery("during"));
     expect([r.status, (r.body as { error: { code: string } }).error.code]).toEqual([503, "store_unavailable"]);
     expect(Date.now() - t0).toBeLessThan(3000);
-    await server.start();
+    await db.server.start();
     // as Gemini would: retry until it is received (a pooled client that died with the old server fails once at most)
     let after = await wh.handle(delivery("during"));
     for (let i = 0; i < 5 && after.status === 503; i++) after = await wh.handle(delivery("during"));
