@@ -4,7 +4,6 @@ export { receive, readFailed, type IncomingDelivery, type ReceiveResult } from "
 export { toResponse, errorResponse, errorResult, bodyText, closesConnection } from "./adapter/answers.js";
 export { bodyTooLarge, bodyTimeout, bodyAlreadyParsed, type Framework } from "./adapter/messages.js";
 export { readLimited } from "./adapter/web-reader.js";
-export { concatChunks } from "./lib/bytes.js";
 export { ClientAbortError } from "./errors.js";
 export { resolveWebhooks, isGeminiWebhooks } from "./receiver/create.js";
 export { settingsOf, rejectWith, type ReceiverSettings } from "./adapter/settings.js";

@@ -1,4 +1,5 @@
 import { GeminiWebhooksConfigError, type DeadLetter, type DeadLetterInput, type DeadLetterStore } from "@gemini-webhooks/core";
+import { deadLetterLimit } from "@gemini-webhooks/core/extend";
 import type { Pool } from "pg";
 import { storedKey } from "./keys.js";
 import { DEFAULT_ACQUIRE_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS, checkMs, checkPool, guardPool, onFirstUse, runner } from "./pool.js";
@@ -80,9 +81,6 @@ export function postgresDeadLetters(options: PostgresDeadLettersOptions): Postgr
       return undefined;
     }
   }
-  const checkLimit = (limit: unknown) => {
-    if (!Number.isInteger(limit) || (limit as number) < 1) throw new RangeError("list: limit must be an integer ≥ 1.");
-  };
 
   return {
     maxEntries,
@@ -111,8 +109,7 @@ export function postgresDeadLetters(options: PostgresDeadLettersOptions): Postgr
       return r.rows[0] ? read(r.rows[0]) : undefined;
     },
     async list(opts = {}) {
-      const limit = opts.limit ?? maxEntries;
-      checkLimit(limit);
+      const limit = deadLetterLimit(opts.limit, maxEntries);
       const r = await db.query<Row & Record<string, unknown>>(
         `SELECT id, entry, attempts, first_seen, last_seen FROM ${table} ORDER BY last_seen DESC, id LIMIT $1`,
         [Math.min(limit, maxEntries)],

@@ -1,6 +1,7 @@
 import { storeCommands, type RedisClientLike, type StoreCommands } from "./client.js";
 import { checkMs, withTimeout } from "./timeout.js";
 import type { DeadLetter, DeadLetterStore } from "@gemini-webhooks/core";
+import { deadLetterLimit } from "@gemini-webhooks/core/extend";
 
 export interface RedisDeadLettersOptions {
   /**
@@ -171,8 +172,7 @@ export function redisDeadLetters(client: RedisClientLike, options: RedisDeadLett
       return entries(await run(READ, ["get", id], "a dead-letter get"), onCorrupt)[0];
     },
     async list(opts = {}) {
-      const limit = opts.limit ?? maxEntries;
-      if (!Number.isInteger(limit) || limit < 1) throw new RangeError("list: limit must be an integer ≥ 1.");
+      const limit = deadLetterLimit(opts.limit, maxEntries);
       return entries(await run(READ, ["list", String(limit)], "a dead-letter list"), onCorrupt);
     },
     async size() {

@@ -72,3 +72,10 @@ const DEAD_LETTER_METHODS = ["record", "remove", "get", "list"] as const;
 export function isDeadLetterStore(v: unknown): v is DeadLetterStore {
   return hasMethods(v, DEAD_LETTER_METHODS);
 }
+
+/** The one rule for `DeadLetterStore.list({ limit })`: an integer ≥ 1 (a RangeError otherwise), else `dflt`. */
+export function deadLetterLimit(limit: unknown, dflt: number): number {
+  if (limit === undefined) return dflt;
+  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1) throw new RangeError("list: limit must be an integer ≥ 1.");
+  return limit;
+}

@@ -1,5 +1,5 @@
 import { numberOption } from "../lib/validate.js";
-import type { DeadLetter, DeadLetterStore } from "./contracts.js";
+import { deadLetterLimit, type DeadLetter, type DeadLetterStore } from "./contracts.js";
 
 export interface MemoryDeadLettersOptions {
   /** Most entries kept; the one failed longest ago is dropped past it. Default 1,000. */
@@ -28,8 +28,8 @@ export function memoryDeadLetters(options: MemoryDeadLettersOptions = {}): DeadL
       const e = entries.get(id);
       return e === undefined ? undefined : copy(e);
     },
-    list({ limit = max } = {}) {
-      if (!Number.isInteger(limit) || limit < 1) throw new RangeError("list: limit must be an integer ≥ 1.");
+    list(options = {}) {
+      const limit = deadLetterLimit(options.limit, max);
       const out: DeadLetter[] = [];
       const all = [...entries.values()];
       for (let i = all.length - 1; i >= 0 && out.length < limit; i--) out.push(copy(all[i]!));
