@@ -42,12 +42,12 @@ export function readFailed<M>(webhooks: GeminiWebhooks<M, any>, e: unknown): Rec
 export async function receive<M>(webhooks: GeminiWebhooks<M, any>, incoming: IncomingDelivery): Promise<ReceiveResult<M>> {
   const { method, headers } = incoming;
   // another method: the pipeline's 405 (the body is not read)
-  if (!isPost(method)) return webhooks.handle({ method: method!, body: "", headers });
+  if (!isPost(method)) return await webhooks.handle({ method: method!, body: "", headers });
   let body: Uint8Array | string;
   try {
     body = await incoming.body();
   } catch (e) {
     return readFailed(webhooks, e);
   }
-  return webhooks.handle({ method: method ?? "POST", body, headers });
+  return await webhooks.handle({ method: method ?? "POST", body, headers });
 }

@@ -96,7 +96,8 @@ export class Claim<M = UserMetadata> {
   /** A dead-letter call that neither blocks nor changes the answer. */
   private quietly(stage: "dead_letters", call: () => void | Promise<void> | undefined): void {
     try {
-      void Promise.resolve(call()).catch((e: unknown) => this.report(stage, e));
+      const pending = call();
+      if (pending) Promise.resolve(pending).catch((e: unknown) => this.report(stage, e));
     } catch (e) {
       this.report(stage, e);
     }

@@ -42,15 +42,21 @@ export function createPipeline<M>(deps: PipelineDeps) {
   }
 
   /** The checks and the verification of one request: the verified delivery, or a WebhookVerificationError. */
-  async function verify(request: WebhookRequest): Promise<VerifiedDelivery<M>> {
+  function verify(request: WebhookRequest): Promise<VerifiedDelivery<M>> {
     if (request === null || typeof request !== "object") {
-      throw new WebhookVerificationError("configuration", "verify/handle take { body, headers }.");
+      return Promise.reject(new WebhookVerificationError("configuration", "verify/handle take { body, headers }."));
     }
-    const bytes = toBytes(request.body);
-    if (bytes.length > options.maxBodyBytes) {
-      throw new WebhookVerificationError("body_too_large", `The body is ${bytes.length} bytes, over maxBodyBytes (${options.maxBodyBytes}).`);
+    let bytes: Uint8Array;
+    try {
+      bytes = toBytes(request.body);
+      if (bytes.length > options.maxBodyBytes) {
+        throw new WebhookVerificationError("body_too_large", `The body is ${bytes.length} bytes, over maxBodyBytes (${options.maxBodyBytes}).`);
+      }
+      // (verifyDelivery's own promise is the answer: no async frame of its own here, one tick less)
+      return verifyDelivery(readWebhookHeaders(request.headers ?? {}), bytes, verifier) as Promise<VerifiedDelivery<M>>;
+    } catch (e) {
+      return Promise.reject(e);
     }
-    return (await verifyDelivery(readWebhookHeaders(request.headers ?? {}), bytes, verifier)) as VerifiedDelivery<M>;
   }
 
   /** An error answer, reported (logged at its level, onError) and observed. */
@@ -92,7 +98,7 @@ export function createPipeline<M>(deps: PipelineDeps) {
     } catch (e) {
       return { answer: reject(e, obs) };
     }
-    return claim(verified, obs);
+    return await claim(verified, obs);
   }
 
   /** Runs a claimed delivery (enqueue in durable mode, else its handlers) and settles it. */
@@ -106,10 +112,10 @@ export function createPipeline<M>(deps: PipelineDeps) {
         const answer = new WebhookVerificationError("store_unavailable", "The queue is unreachable; the delivery was not accepted and will be retried.", { cause: e });
         return claim.fail(e, { stage: "queue", answer });
       }
-      return claim.complete();
+      return await claim.complete();
     }
     const list = dispatcher.handlersFor(event.type);
-    if (list.length === 0) return claim.complete("ignored");
+    if (list.length === 0) return await claim.complete("ignored");
     const unit = store?.runInUnit?.bind(store);
     // with a unit of work (a transaction), the store marks the id done inside it, with the handlers' writes
     const handled = unit
@@ -123,7 +129,7 @@ export function createPipeline<M>(deps: PipelineDeps) {
         unit && e instanceof WebhookVerificationError && e.code === "store_unavailable" ? claim.fail(e.cause ?? e, { stage: "store", answer: e }) : claim.fail(e),
     );
     if (options.ack === "immediate") return ok("received", claim.verified);
-    return settled;
+    return await settled;
   }
 
   async function begin(request: WebhookRequest): Promise<Begun<M>> {
@@ -134,7 +140,7 @@ export function createPipeline<M>(deps: PipelineDeps) {
   async function handle(request: WebhookRequest): Promise<HandleResult<M>> {
     const obs = deps.observe();
     const c = await start(request, obs);
-    return c.answer ?? run(c.claim, obs);
+    return c.answer ?? (await run(c.claim, obs));
   }
 
   /** claim → handlers → settle for an event that did not come over HTTP (reconciliation, replay). */
@@ -161,7 +167,7 @@ export function createPipeline<M>(deps: PipelineDeps) {
     });
     if (key !== undefined) verified.ctx.idempotencyKey = key;
     const c = await claim(verified, obs);
-    return c.answer ?? run(c.claim, obs);
+    return c.answer ?? (await run(c.claim, obs));
   }
 
   return {
