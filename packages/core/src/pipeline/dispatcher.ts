@@ -44,10 +44,6 @@ export class Dispatcher {
   /** Runs every handler for the event (each inside the observers' wrappers); rejects (after all settle) if any threw. */
   async dispatch(event: AnyGeminiEvent<any>, ctx: WebhookContext, list = this.handlersFor(event.type), obs?: Observation): Promise<number> {
     if (list.length === 0) return 0;
-    if (list.length === 1 && !obs?.wraps) {
-      await list[0]!(event, ctx);
-      return 1;
-    }
     const call = obs?.wraps
       ? (h: WebhookHandler<any, any>, index: number) => obs.handler({ event, ctx, index, name: h.name || "anonymous" }, async () => h(event, ctx))
       : async (h: WebhookHandler<any, any>) => h(event, ctx);

@@ -42,21 +42,15 @@ export function createPipeline<M>(deps: PipelineDeps) {
   }
 
   /** The checks and the verification of one request: the verified delivery, or a WebhookVerificationError. */
-  function verify(request: WebhookRequest): Promise<VerifiedDelivery<M>> {
+  async function verify(request: WebhookRequest): Promise<VerifiedDelivery<M>> {
     if (request === null || typeof request !== "object") {
-      return Promise.reject(new WebhookVerificationError("configuration", "verify/handle take { body, headers }."));
+      throw new WebhookVerificationError("configuration", "verify/handle take { body, headers }.");
     }
-    let bytes: Uint8Array;
-    try {
-      bytes = toBytes(request.body);
-      if (bytes.length > options.maxBodyBytes) {
-        throw new WebhookVerificationError("body_too_large", `The body is ${bytes.length} bytes, over maxBodyBytes (${options.maxBodyBytes}).`);
-      }
-      // (verifyDelivery's own promise is the answer: no async frame of its own here, one tick less)
-      return verifyDelivery(readWebhookHeaders(request.headers ?? {}), bytes, verifier) as Promise<VerifiedDelivery<M>>;
-    } catch (e) {
-      return Promise.reject(e);
+    const bytes = toBytes(request.body);
+    if (bytes.length > options.maxBodyBytes) {
+      throw new WebhookVerificationError("body_too_large", `The body is ${bytes.length} bytes, over maxBodyBytes (${options.maxBodyBytes}).`);
     }
+    return (await verifyDelivery(readWebhookHeaders(request.headers ?? {}), bytes, verifier)) as VerifiedDelivery<M>;
   }
 
   /** An error answer, reported (logged at its level, onError) and observed. */
@@ -110,7 +104,7 @@ export function createPipeline<M>(deps: PipelineDeps) {
         await options.queue.enqueue(event as AnyGeminiEvent, ctx);
       } catch (e) {
         const answer = new WebhookVerificationError("store_unavailable", "The queue is unreachable; the delivery was not accepted and will be retried.", { cause: e });
-        return claim.fail(e, { stage: "queue", answer });
+        return await claim.fail(e, { stage: "queue", answer });
       }
       return await claim.complete();
     }
