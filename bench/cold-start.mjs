@@ -3,7 +3,7 @@
 // 1. Import + first v1 verification, each in a fresh Node process, CPU time (user + system) from just before
 //    the import() to the verified event, ours vs standardwebhooks'; candidates alternate, medians compared.
 // 2. A Worker bundle of `createGeminiWebhooks({ secret }).fetch` (esbuild, minified, ESM, code splitting as
-//    Workers and Vercel Edge load it): the entry chunk (what a v1 receiver loads) and the dynamic chunk
+//    Workers and Vercel Edge load it): what a v1 receiver loads (the entry and the chunks it imports) and the dynamic chunk
 //    (jose + the JWKS machinery, loaded on the first v1a/JWT delivery), each in bytes and gzipped.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -70,7 +70,7 @@ console.log(`  ratio ours / standardwebhooks: CPU ${cpuRatio.toFixed(2)}x, wall 
 const entry = join(work, "worker.mjs");
 writeFileSync(entry, `import { createGeminiWebhooks } from "@gemini-webhooks/core";\nlet wh;\nexport default { fetch: (request, env) => (wh ??= createGeminiWebhooks({ secret: env.GEMINI_WEBHOOK_SECRET })).fetch(request) };\n`);
 const outdir = join(work, "out");
-await build({
+const built = await build({
   entryPoints: [entry],
   bundle: true,
   minify: true,
@@ -83,21 +83,31 @@ await build({
   nodePaths: [join(BENCH_DIR, "node_modules")],
   absWorkingDir: BENCH_DIR,
   logLevel: "error",
+  metafile: true,
 });
+// What a v1 receiver loads: the entry and the chunks it imports statically; the rest loads on the first
+// dynamic (v1a / JWT) delivery.
+const outputs = built.metafile.outputs;
+const nameOf = (path) => path.slice(path.lastIndexOf("/") + 1);
+const entryPath = Object.keys(outputs).find((p) => nameOf(p) === "worker.js");
+const loaded = new Set([entryPath, ...outputs[entryPath].imports.filter((i) => i.kind === "import-statement").map((i) => i.path)]);
 const sizes = readdirSync(outdir).map((f) => {
   const bytes = readFileSync(join(outdir, f));
-  return { file: f, kb: statSync(join(outdir, f)).size / 1024, gz: gzipSync(bytes).length / 1024, jose: bytes.includes("jwtVerify") || bytes.includes("JWSSignatureVerificationFailed") };
+  const atStart = [...loaded].some((p) => nameOf(p) === f);
+  return { file: f, atStart, kb: statSync(join(outdir, f)).size / 1024, gz: gzipSync(bytes).length / 1024, jose: bytes.includes("jwtVerify") || bytes.includes("JWSSignatureVerificationFailed") };
 });
-const main = sizes.find((s) => s.file === "worker.js");
-const rest = sizes.filter((s) => s !== main);
+const start = sizes.filter((s) => s.atStart);
+const rest = sizes.filter((s) => !s.atStart);
+const main = { kb: start.reduce((a, s) => a + s.kb, 0), gz: gzipSync(Buffer.concat(start.map((s) => readFileSync(join(outdir, s.file))))).length / 1024, jose: start.some((s) => s.jose) };
 console.log(`\nWorker bundle of createGeminiWebhooks({ secret }).fetch (esbuild, minified, ESM, split):`);
-console.log(`  entry (what a v1 receiver loads)   ${main.kb.toFixed(1)} KB (${main.gz.toFixed(1)} KB gzipped)${main.jose ? "  ← jose inside!" : ""}   goal ≤ 20 KB`);
+for (const s of start) console.log(`  ${s.file.padEnd(34)} ${s.kb.toFixed(1)} KB (${s.gz.toFixed(1)} KB gzipped)${s.jose ? "  ← jose inside!" : ""}`);
+console.log(`  what a v1 receiver loads           ${main.kb.toFixed(1)} KB (${main.gz.toFixed(1)} KB gzipped)${main.jose ? "  ← jose inside!" : ""}   goal ≤ 20 KB`);
 for (const s of rest) console.log(`  ${s.file.padEnd(34)} ${s.kb.toFixed(1)} KB (${s.gz.toFixed(1)} KB gzipped)${s.jose ? "  (jose, JWKS: loaded on the first dynamic delivery)" : ""}`);
 console.log(`  total                              ${sizes.reduce((a, s) => a + s.kb, 0).toFixed(1)} KB`);
 rmSync(work, { recursive: true, force: true });
 
 emit("cold-start.mjs", [
   figure("cold start: import + first v1 verify, CPU, ours / standardwebhooks", Number(cpuRatio.toFixed(2)), "x", "≤ 2x", cpuRatio <= 2, "node bench/cold-start.mjs"),
-  figure("Worker bundle of createGeminiWebhooks({ secret }).fetch, v1 entry", Number(main.kb.toFixed(1)), "KB", "≤ 20 KB", main.kb <= 20, "node bench/cold-start.mjs"),
+  figure("Worker bundle of createGeminiWebhooks({ secret }).fetch, what a v1 receiver loads (entry + its static chunks)", Number(main.kb.toFixed(1)), "KB", "≤ 20 KB", main.kb <= 20, "node bench/cold-start.mjs"),
   figure("Worker bundle, dynamic chunks (jose, JWKS)", Number(rest.reduce((a, s) => a + s.kb, 0).toFixed(1)), "KB"),
 ]);

@@ -14,9 +14,7 @@ const cache = process.env.GW_NODE_CACHE ?? join(homedir(), ".cache/gw-node");
 
 /** What runs on every version: core, every adapter and the cross-adapter contract (existing paths only). */
 export const SUITES = [
-  "test/core",
   "test/contract",
-  "test/dynamic",
   "test/express",
   "test/koa",
   "test/fastify",

@@ -5,10 +5,12 @@ import { isPost } from "../lib/http.js";
 import type { ResolvedOptions } from "../receiver/options.js";
 import type { HandleResult, ProcessContext, VerifiedDelivery, WebhookRequest } from "../receiver/types.js";
 import { toBytes, checkEnvelope } from "../verify/envelope.js";
-import { readWebhookHeaders } from "../verify/headers.js";
+import { readWebhookHeaders, type WebhookHeaders } from "../verify/headers.js";
 import { verifyDelivery, type VerifierState } from "../verify/delivery.js";
 import { Claim, claimedDelivery, type ClaimDeps, type ClaimedDelivery } from "./claim.js";
+import type { ClaimResult } from "../stores/contracts.js";
 import type { Dispatcher } from "./dispatcher.js";
+import { createFastPath } from "./fast-path.js";
 import type { Observation } from "./hooks.js";
 import { eventKey, jobIdOf, processKey } from "./keys.js";
 
@@ -16,7 +18,7 @@ import { eventKey, jobIdOf, processKey } from "./keys.js";
 export type Begun<M = UserMetadata> = { answer: HandleResult<M>; delivery?: undefined } | { answer?: undefined; delivery: ClaimedDelivery<M> };
 
 /** The same, inside the pipeline: an answer, or the claim itself. */
-type Claimed<M> = { answer: HandleResult<M>; claim?: undefined } | { answer?: undefined; claim: Claim<M> };
+export type Claimed<M> = { answer: HandleResult<M>; claim?: undefined } | { answer?: undefined; claim: Claim<M> };
 
 export interface PipelineDeps extends ClaimDeps {
   options: ResolvedOptions;
@@ -41,8 +43,8 @@ export function createPipeline<M>(deps: PipelineDeps) {
     return verified;
   }
 
-  /** The checks and the verification of one request: the verified delivery, or a WebhookVerificationError. */
-  async function verify(request: WebhookRequest): Promise<VerifiedDelivery<M>> {
+  /** The request's headers and body, checked (shape, size): a WebhookVerificationError otherwise. */
+  function readRequest(request: WebhookRequest): { headers: WebhookHeaders; bytes: Uint8Array } {
     if (request === null || typeof request !== "object") {
       throw new WebhookVerificationError("configuration", "verify/handle take { body, headers }.");
     }
@@ -50,7 +52,13 @@ export function createPipeline<M>(deps: PipelineDeps) {
     if (bytes.length > options.maxBodyBytes) {
       throw new WebhookVerificationError("body_too_large", `The body is ${bytes.length} bytes, over maxBodyBytes (${options.maxBodyBytes}).`);
     }
-    return (await verifyDelivery(readWebhookHeaders(request.headers ?? {}), bytes, verifier)) as VerifiedDelivery<M>;
+    return { headers: readWebhookHeaders(request.headers ?? {}), bytes };
+  }
+
+  /** The checks and the verification of one request: the verified delivery, or a WebhookVerificationError. */
+  async function verify(request: WebhookRequest): Promise<VerifiedDelivery<M>> {
+    const { headers, bytes } = readRequest(request);
+    return (await verifyDelivery(headers, bytes, verifier)) as VerifiedDelivery<M>;
   }
 
   /** An error answer, reported (logged at its level, onError) and observed. */
@@ -62,22 +70,33 @@ export function createPipeline<M>(deps: PipelineDeps) {
 
   /** claim → the answer (duplicate, in progress, store down) or a claim to run. */
   async function claim(verified: VerifiedDelivery<M>, obs: Observation): Promise<Claimed<M>> {
-    const { event, ctx } = verified;
-    obs.verified(event as AnyGeminiEvent, ctx);
+    obs.verified(verified.event as AnyGeminiEvent, verified.ctx);
     let result;
     try {
-      result = store ? await store.claim(ctx.idempotencyKey) : "new";
+      result = store ? await store.claim(verified.ctx.idempotencyKey) : "new";
     } catch (e) {
-      reporter.report(e, { stage: "store", webhookId: ctx.webhookId, event: event as AnyGeminiEvent, code: "store_unavailable" });
-      const err = new WebhookVerificationError("store_unavailable", "The idempotency store is unreachable; the delivery was not processed and will be retried.", { cause: e });
-      return { answer: obs.end({ ...errorResult(err), event, ctx }) };
+      return { answer: storeDown(e, verified, obs) };
     }
+    return claimed(result, verified, obs);
+  }
+
+  /** What the store's answer to a claim means: 200 duplicate, 409 in progress, or a claim to run. */
+  function claimed(result: ClaimResult, verified: VerifiedDelivery<M>, obs: Observation): Claimed<M> {
+    const { event, ctx } = verified;
     if (result === "done") return { answer: obs.end(ok("duplicate", verified)) };
     if (result === "in_progress") {
       const err = new WebhookVerificationError("in_progress", `Delivery ${ctx.webhookId} is being processed right now; retry later.`);
       return { answer: obs.end({ ...errorResult(err), event, ctx }) };
     }
     return { claim: new Claim(verified, deps, obs) };
+  }
+
+  /** 503 store_unavailable: the store could not claim the delivery (reported). */
+  function storeDown(e: unknown, verified: VerifiedDelivery<M>, obs: Observation): HandleResult<M> {
+    const { event, ctx } = verified;
+    reporter.report(e, { stage: "store", webhookId: ctx.webhookId, event: event as AnyGeminiEvent, code: "store_unavailable" });
+    const err = new WebhookVerificationError("store_unavailable", "The idempotency store is unreachable; the delivery was not processed and will be retried.", { cause: e });
+    return obs.end({ ...errorResult(err), event, ctx });
   }
 
   /** method → verify → claim. */
@@ -131,8 +150,12 @@ export function createPipeline<M>(deps: PipelineDeps) {
     return c.answer ? { answer: c.answer } : { delivery: claimedDelivery(c.claim) };
   }
 
+  const now = createFastPath<M>({ ...deps, readRequest, keyed, claimed, storeDown, reject, run });
+
   async function handle(request: WebhookRequest): Promise<HandleResult<M>> {
     const obs = deps.observe();
+    const answered = now?.(request, obs);
+    if (answered !== undefined) return await answered;
     const c = await start(request, obs);
     return c.answer ?? (await run(c.claim, obs));
   }

@@ -16,6 +16,11 @@ export interface IdempotencyStore<X extends object = {}> {
   claim(key: string): ClaimResult | Promise<ClaimResult>;
   complete(key: string): void | Promise<void>;
   release(key: string): void | Promise<void>;
+  /**
+   * True when claim, complete and release always return their result itself, never a promise (memoryStore):
+   * a v1 delivery whose handler returns no promise is then settled within the call that received it.
+   */
+  readonly synchronous?: boolean;
   /** Extends this process's in-progress claim by a new lease (called while handlers run). */
   renew?(key: string): void | Promise<void>;
   /** How long an in-progress claim lasts without renewal, ms (default assumed: 60 s). */

@@ -20,6 +20,7 @@ export interface MemoryStore extends IdempotencyStore {
   complete(key: string): void;
   release(key: string): void;
   renew(key: string): void;
+  readonly synchronous: true;
   readonly leaseMs: number;
   readonly doneTtlMs: number;
   get(key: string): string | undefined;
@@ -138,6 +139,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       if (v === undefined || v > 0) return; // not in progress (completed, released or expired)
       map.set(key, -(clock() + leaseMs));
     },
+    synchronous: true,
     leaseMs,
     doneTtlMs,
     get(key) {

@@ -1,0 +1,12 @@
+import { benchApps } from "./lib/apps.mjs";
+import { socketlessRequests } from "./lib/socketless.mjs";
+const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const kind = process.argv[2] ?? "node-receive";
+const app = await benchApps({ secret })[kind]();
+const r = socketlessRequests({ app, secret });
+const N = Number(process.argv[3] ?? 200000);
+r.prepare(N);
+const t0 = process.cpuUsage();
+for (let i = 0; i < N; i += 10) await Promise.all(Array.from({ length: 10 }, () => r.one()));
+const u = process.cpuUsage(t0);
+console.log(kind, ((u.user + u.system) / N).toFixed(2), "µs/req");

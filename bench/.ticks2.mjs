@@ -1,0 +1,14 @@
+import { createHook } from "node:async_hooks";
+import { benchApps } from "./lib/apps.mjs";
+import { socketlessRequests } from "./lib/socketless.mjs";
+const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const app = await benchApps({ secret })["node-receive"]();
+const r = socketlessRequests({ app, secret });
+r.prepare(200);
+for (let i = 0; i < 100; i++) await r.one();
+const sites = new Map();
+Error.stackTraceLimit = 8;
+const h = createHook({ init(id, type) { if (type === "PROMISE") { const s = new Error().stack.split("\n").slice(3,6).map(l=>l.trim().replace(/\(.*\/(.*?)\)/,"$1")).join(" < "); sites.set(s,(sites.get(s)||0)+1);} } }).enable();
+for (let i = 0; i < 10; i++) await r.one();
+h.disable();
+for (const [s,c] of [...sites].sort((a,b)=>b[1]-a[1])) console.log(String(c/10).padStart(4), s);
