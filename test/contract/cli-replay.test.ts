@@ -5,8 +5,8 @@ import { redisDeadLetters, redisStore } from "@gemini-webhooks/redis";
 import { createTestIssuer, fixture, generateSecret, type TestIssuer } from "@gemini-webhooks/testing";
 import { cliOnce } from "../support/cli.js";
 import { serve, type Running } from "../support/http.js";
-import { makeClient, type TestClient } from "../redis/clients.js";
-import { describeRedis, startRedis, type RedisServer } from "../redis/redis-server.js";
+import { makeClient, type TestClient } from "../support/redis-clients.js";
+import { describeRedis, startRedis, type RedisServer } from "../support/redis-server.js";
 
 // DESIGN.md, Layout: the testing package's CLI has "trigger, listen [--forward, --ui], sign, secret, replay".
 // `gemini-webhooks replay` is the shorthand of `dead-letters replay` (the failed deliveries kept in Redis).

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe } from "vitest";
-import { freePort } from "../redis/redis-server.js";
+import { freePort } from "./redis-server.js";
 
 /** The directory holding initdb and postgres: PG_BIN, else Debian's newest /usr/lib/postgresql/<n>/bin, else PATH. */
 function findBin(): string | undefined {

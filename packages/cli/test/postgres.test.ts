@@ -8,7 +8,7 @@ import { fixture, generateSecret, signStatic } from "@gemini-webhooks/testing";
 import { cliOnce } from "../../../test/support/cli.js";
 import { serve, fetchListener, type Running } from "../../../test/support/http.js";
 import { describePostgres, startPostgres, usePostgres, type PostgresServer } from "../../../test/support/postgres.js";
-import { freePort } from "../../../test/redis/redis-server.js";
+import { freePort } from "../../../test/support/redis-server.js";
 import { until } from "../../../test/support/wait.js";
 
 const PW = "s3cr3t-PG-pw";

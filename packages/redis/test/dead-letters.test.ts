@@ -3,9 +3,9 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { createGeminiWebhooks, type GeminiWebhooksOptions } from "@gemini-webhooks/core";
 import { RedisTimeoutError, redisDeadLetters, redisStore } from "@gemini-webhooks/redis";
 import { fixture, generateSecret, signStatic } from "@gemini-webhooks/testing";
-import { until } from "../support/cli.js";
-import { CLIENT_KINDS, makeClient, type ClientKind, type TestClient } from "./clients.js";
-import { describeRedis, startRedis, type RedisServer } from "./redis-server.js";
+import { until } from "../../../test/support/cli.js";
+import { CLIENT_KINDS, makeClient, type ClientKind, type TestClient } from "../../../test/support/redis-clients.js";
+import { describeRedis, startRedis, type RedisServer } from "../../../test/support/redis-server.js";
 
 const T0 = 1_800_000_000_000;
 

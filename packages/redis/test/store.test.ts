@@ -3,10 +3,10 @@ import { DEFAULT_DONE_TTL_MS, createGeminiWebhooks, type GeminiWebhooksOptions }
 import { RedisTimeoutError, redisStore, type RedisStore } from "@gemini-webhooks/redis";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
-import { SECRET, clock, signed } from "../support/receiver.js";
-import { CLIENT_KINDS, makeClient, type ClientKind, type TestClient } from "./clients.js";
-import { describeRedis, startRedis, type RedisServer } from "./redis-server.js";
-import { until } from "../support/wait.js";
+import { SECRET, clock, signed } from "../../../test/support/receiver.js";
+import { CLIENT_KINDS, makeClient, type ClientKind, type TestClient } from "../../../test/support/redis-clients.js";
+import { describeRedis, startRedis, type RedisServer } from "../../../test/support/redis-server.js";
+import { until } from "../../../test/support/wait.js";
 
 describeRedis("redisStore against a real redis-server", () => {
   let server: RedisServer;

@@ -1,6 +1,6 @@
 import { createGeminiWebhooks, type AnyGeminiEvent, type GeminiWebhooks, type IdempotencyStore, type WebhookContext } from "@gemini-webhooks/core";
 import { generateSecret, signStatic } from "@gemini-webhooks/testing";
-import type { GeminiApi } from "../support/gemini-api.js";
+import type { GeminiApi } from "../../../test/support/gemini-api.js";
 
 export const SECRET = generateSecret();
 /** The tests' fixed "now". */

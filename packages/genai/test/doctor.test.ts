@@ -1,20 +1,14 @@
-// doctor and `gemini-webhooks doctor`: the real @google/genai webhooks client against the local Gemini API.
-import { spawn } from "node:child_process";
-import { once } from "node:events";
-import { fileURLToPath } from "node:url";
+// doctor(): the real @google/genai webhooks client against the local Gemini API. The `gemini-webhooks doctor`
+// command over the same API is tested in packages/cli/test/doctor.test.ts.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createGeminiWebhooks } from "@gemini-webhooks/core";
 import { doctor, GenaiError, secretMatchesTruncated, type DoctorReport, type WebhooksClient } from "@gemini-webhooks/genai";
 import { generateSecret } from "@gemini-webhooks/testing";
-import { runCli } from "../../packages/cli/src/main.js";
-import { CLI, ensureBuilt } from "../support/sender.js";
-import { startGeminiApi, type FakeWebhook, type GeminiApi } from "../support/gemini-api.js";
+import { startGeminiApi, type FakeWebhook, type GeminiApi } from "../../../test/support/gemini-api.js";
 import { NOW } from "./helpers.js";
 
 const URL_ = "https://my.app/gemini-callback";
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-const APP = fileURLToPath(new URL("./fixtures/app.mjs", import.meta.url));
-const OPTIONS_APP = fileURLToPath(new URL("./fixtures/options-app.mjs", import.meta.url));
 
 let api: GeminiApi;
 beforeAll(async () => {
@@ -196,79 +190,5 @@ describe("secretMatchesTruncated", () => {
     ["MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", true],
   ])("%s → %s", (truncated, expected) => {
     expect(secretMatchesTruncated(SECRET, truncated)).toBe(expected);
-  });
-});
-
-describe("gemini-webhooks doctor", () => {
-  function io(env: Record<string, string | undefined>) {
-    const out = { stdout: "", stderr: "" };
-    return {
-      out,
-      io: { stdout: { write: (s: string) => (out.stdout += s) }, stderr: { write: (s: string) => (out.stderr += s) }, env },
-    };
-  }
-  const env = () => ({ GEMINI_API_KEY: api.apiKey, GOOGLE_GEMINI_BASE_URL: api.baseUrl, GEMINI_WEBHOOK_SECRET: SECRET });
-
-  it("prints the webhooks and the checks, exit 0 when all is well (app loaded from its module)", async () => {
-    webhook({ subscribed_events: ["batch.succeeded", "batch.failed", "video.generated"] });
-    const { io: cio, out } = io(env());
-    expect(await runCli(["doctor", "--url", URL_, "--app", APP], cio)).toBe(0);
-    expect(out.stdout).toContain("Registered webhooks: 1");
-    expect(out.stdout).toContain(`wh_1  enabled  ${URL_}  [batch.succeeded, batch.failed, video.generated]`);
-    expect(out.stdout).toContain("✓ wh_1's events (batch.succeeded, batch.failed, video.generated) all have handlers.");
-    expect(out.stdout).toMatch(/✓ The secret in the environment matches/);
-    expect(out.stdout.trimEnd().split("\n").at(-1)).toBe("OK");
-  });
-
-  it("exit 1 with the fix when Gemini disabled the webhook; --json for scripts", async () => {
-    webhook({ state: "disabled_due_to_failed_deliveries" });
-    const { io: cio, out } = io(env());
-    expect(await runCli(["doctor", "--url", URL_, "--app", OPTIONS_APP, "--json"], cio)).toBe(1);
-    const json = JSON.parse(out.stdout) as { ok: boolean; findings: Array<{ code: string; level: string }> };
-    expect(json.ok).toBe(false);
-    expect(json.findings).toContainEqual(expect.objectContaining({ code: "state_disabled_due_to_failed_deliveries", level: "error" }));
-  });
-
-  it("usage errors exit 2: no URL, no API key, an app module without a receiver", async () => {
-    let r = io(env());
-    expect(await runCli(["doctor"], r.io)).toBe(2);
-    expect(r.out.stderr).toMatch(/doctor needs --url/);
-    r = io({ ...env(), GEMINI_API_KEY: undefined });
-    expect(await runCli(["doctor", "--url", URL_], r.io)).toBe(2);
-    expect(r.out.stderr).toMatch(/GEMINI_API_KEY/);
-    r = io(env());
-    expect(await runCli(["doctor", "--url", URL_, "--app", fileURLToPath(new URL("./helpers.ts", import.meta.url)), "--export", "NOW"], r.io)).toBe(2);
-    expect(r.out.stderr).toMatch(/export "NOW" is not a receiver/);
-    r = io(env());
-    expect(await runCli(["doctor", "--bogus"], r.io)).toBe(2);
-  });
-
-  it("help", async () => {
-    const r = io({});
-    expect(await runCli(["doctor", "--help"], r.io)).toBe(0);
-    expect(r.out.stdout).toMatch(/^Usage: gemini-webhooks doctor --url URL/);
-    const m = io({});
-    await runCli(["--help"], m.io);
-    expect(m.out.stdout).toContain("doctor --url URL");
-  });
-
-  it("the built bin: exit codes and output as a user sees them", { timeout: 120_000 }, async () => {
-    for (const pkg of ["core", "genai"]) ensureBuilt(pkg);
-    ensureBuilt("testing");
-    ensureBuilt("cli", "bin.cjs");
-    webhook({ state: "disabled_due_to_failed_deliveries" });
-    const child = spawn(process.execPath, [CLI, "doctor", "--url", URL_], {
-      env: { PATH: process.env.PATH, ...env() },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c));
-    child.stderr.on("data", (c: Buffer) => (stderr += c));
-    const [code] = (await once(child, "close")) as [number];
-    expect(stderr).toBe("");
-    expect(code).toBe(1);
-    expect(stdout).toContain("✗ wh_1 was disabled by Gemini after failed deliveries");
-    expect(stdout).not.toContain(api.apiKey);
   });
 });

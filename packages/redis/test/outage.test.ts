@@ -9,9 +9,9 @@ import express from "express";
 import { geminiWebhooks } from "@gemini-webhooks/express";
 import { redisStore } from "@gemini-webhooks/redis";
 import { allFixtures, signStatic } from "@gemini-webhooks/testing";
-import { SECRET } from "../support/receiver.js";
-import { makeClient, type ClientKind, type TestClient } from "./clients.js";
-import { describeRedis, startRedis, type RedisServer } from "./redis-server.js";
+import { SECRET } from "../../../test/support/receiver.js";
+import { makeClient, type ClientKind, type TestClient } from "../../../test/support/redis-clients.js";
+import { describeRedis, startRedis, type RedisServer } from "../../../test/support/redis-server.js";
 
 const DELIVERIES = 600;
 const IN_FLIGHT = 30;

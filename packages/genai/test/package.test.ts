@@ -1,11 +1,11 @@
 // The built @gemini-webhooks/genai loads from CommonJS (NestJS/Jest apps) and from ESM, and streams results.
 import { createRequire } from "node:module";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { ensureBuilt } from "../support/build.js";
-import { resultLine, startGeminiApi, type GeminiApi } from "../support/gemini-api.js";
+import { ensureBuilt } from "../../../test/support/build.js";
+import { resultLine, startGeminiApi, type GeminiApi } from "../../../test/support/gemini-api.js";
 
 const require = createRequire(import.meta.url);
-const dist = new URL("../../packages/genai/dist/", import.meta.url).pathname;
+const dist = new URL("../dist/", import.meta.url).pathname;
 let api: GeminiApi;
 beforeAll(async () => {
   ensureBuilt("core", "genai");

@@ -8,10 +8,10 @@ import { geminiWebhooks } from "@gemini-webhooks/express";
 import { redisStore } from "@gemini-webhooks/redis";
 import { bullmqQueue, jobIdFor, type GeminiBullmqQueue } from "@gemini-webhooks/redis/bullmq";
 import { signStatic } from "@gemini-webhooks/testing";
-import { SECRET } from "../support/receiver.js";
+import { SECRET } from "../../../test/support/receiver.js";
 import { ensureBuilt, startChild, type Child } from "./processes.js";
-import { describeRedis, startRedis, type RedisServer } from "./redis-server.js";
-import { until } from "../support/wait.js";
+import { describeRedis, startRedis, type RedisServer } from "../../../test/support/redis-server.js";
+import { until } from "../../../test/support/wait.js";
 
 describeRedis("durable mode: a worker process killed mid-job", () => {
   let server: RedisServer;

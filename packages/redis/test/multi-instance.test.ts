@@ -3,9 +3,9 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { allFixtures, signStatic } from "@gemini-webhooks/testing";
-import { SECRET } from "../support/receiver.js";
+import { SECRET } from "../../../test/support/receiver.js";
 import { ensureBuilt, startChild, type Child } from "./processes.js";
-import { describeRedis, startRedis, type RedisServer } from "./redis-server.js";
+import { describeRedis, startRedis, type RedisServer } from "../../../test/support/redis-server.js";
 
 const DELIVERIES = 2000;
 const IN_FLIGHT = 50; // deliveries at a time, so 100 requests in flight

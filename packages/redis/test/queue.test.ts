@@ -15,9 +15,9 @@ import {
   type GeminiBullmqQueue,
   type GeminiWorker,
 } from "@gemini-webhooks/redis/bullmq";
-import { SECRET, clock, signed } from "../support/receiver.js";
-import { describeRedis, startRedis, type RedisServer } from "./redis-server.js";
-import { until } from "../support/wait.js";
+import { SECRET, clock, signed } from "../../../test/support/receiver.js";
+import { describeRedis, startRedis, type RedisServer } from "../../../test/support/redis-server.js";
+import { until } from "../../../test/support/wait.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { geminiWebhooks } from "@gemini-webhooks/express";
 import { redisDeadLetters, redisStore } from "@gemini-webhooks/redis";
 import { createSender, fixture, generateSecret } from "@gemini-webhooks/testing";
-import { cliOnce } from "../support/cli.js";
-import { makeClient, type TestClient } from "./clients.js";
-import { describeRedis, freePort, startRedis, type RedisServer } from "./redis-server.js";
+import { cliOnce } from "../../../test/support/cli.js";
+import { makeClient, type TestClient } from "../../../test/support/redis-clients.js";
+import { describeRedis, freePort, startRedis, type RedisServer } from "../../../test/support/redis-server.js";
 
 // `gemini-webhooks dead-letters list|replay|delete --redis-url …` against a real redis-server and a real app.
 const SECRET = generateSecret();

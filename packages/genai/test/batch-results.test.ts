@@ -7,7 +7,7 @@ import { runInNewContext } from "node:vm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AnyGeminiEvent, BatchCompletedEvent, BatchSucceededEvent, GeminiWebhookEvent, VideoGeneratedEvent } from "@gemini-webhooks/core";
 import { batchResults, downloadVideo, GenaiError, resultText, videoFile, type BatchResultLine, type GenAIClient } from "@gemini-webhooks/genai";
-import { resultLine, startGeminiApi, type GeminiApi } from "../support/gemini-api.js";
+import { resultLine, startGeminiApi, type GeminiApi } from "../../../test/support/gemini-api.js";
 
 let api: GeminiApi;
 let tmp: string;

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { redisStore } from "@gemini-webhooks/redis";
 import { DEFAULT_CHECKPOINT_KEY, reconcile } from "@gemini-webhooks/genai";
-import { startGeminiApi, type GeminiApi } from "../support/gemini-api.js";
-import { describeRedis, startRedis, type RedisServer } from "../redis/redis-server.js";
+import { startGeminiApi, type GeminiApi } from "../../../test/support/gemini-api.js";
+import { describeRedis, startRedis, type RedisServer } from "../../../test/support/redis-server.js";
 import { deliver, ended, iso, MIN, NOW, receiver } from "./helpers.js";
 
 describeRedis("reconcile with redisStore across instances", () => {

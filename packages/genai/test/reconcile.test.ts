@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { memoryStore, type IdempotencyStore } from "@gemini-webhooks/core";
 import { DEFAULT_CHECKPOINT_KEY, GenaiError, reconcile, startReconciler, type ReconcileReport } from "@gemini-webhooks/genai";
-import { startGeminiApi, type GeminiApi } from "../support/gemini-api.js";
+import { startGeminiApi, type GeminiApi } from "../../../test/support/gemini-api.js";
 import { deliver, ended, iso, MIN, NOW, receiver } from "./helpers.js";
 
 let api: GeminiApi;
