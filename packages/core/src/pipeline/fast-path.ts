@@ -65,49 +65,57 @@ export function createFastPath<M>(deps: FastPathDeps<M>): ((request: WebhookRequ
     throw v1Mismatch(secrets.length);
   }
 
-  /** Marks the id processed (a store failure is reported, not answered), drops its dead letter, answers 200. */
+  function report(stage: "complete" | "dead_letters", e: unknown, verified: VerifiedDelivery<M>): void {
+    reporter.report(e, { stage, webhookId: verified.ctx.webhookId, event: verified.event as AnyGeminiEvent });
+  }
+
+  /** Drops the delivery's dead letter (a failure is reported, never answered) and answers 200. */
+  function answer(status: "received" | "ignored", verified: VerifiedDelivery<M>, obs: Observation): HandleResult<M> {
+    try {
+      const pending = deadLetters?.remove(verified.ctx.idempotencyKey);
+      if (pending) Promise.resolve(pending).catch((e: unknown) => report("dead_letters", e, verified));
+    } catch (e) {
+      report("dead_letters", e, verified);
+    }
+    return obs.end(ok(status, verified)) as HandleResult<M>;
+  }
+
+  /** Marks the id processed (a store failure is reported, not answered), then answers, as `Claim.complete`. */
   function complete(status: "received" | "ignored", verified: VerifiedDelivery<M>, obs: Observation): HandleResult<M> | Promise<HandleResult<M>> {
-    const { event, ctx } = verified;
-    const failed = (stage: "complete" | "dead_letters") => (e: unknown) => reporter.report(e, { stage, webhookId: ctx.webhookId, event: event as AnyGeminiEvent });
-    const end = (): HandleResult<M> => {
-      try {
-        const pending = deadLetters?.remove(ctx.idempotencyKey);
-        if (pending) Promise.resolve(pending).catch(failed("dead_letters"));
-      } catch (e) {
-        failed("dead_letters")(e);
-      }
-      return obs.end(ok(status, verified)) as HandleResult<M>;
-    };
     let marked: void | Promise<void> | undefined;
     try {
-      marked = store?.complete(ctx.idempotencyKey);
+      marked = store?.complete(verified.ctx.idempotencyKey);
     } catch (e) {
-      failed("complete")(e);
+      report("complete", e, verified);
     }
+    if (!marked) return answer(status, verified, obs);
     // (a store that said synchronous and gave a promise anyway is waited for, as Claim does)
-    return marked ? Promise.resolve(marked).then(end, (e: unknown) => (failed("complete")(e), end())) : end();
+    return Promise.resolve(marked).then(
+      () => answer(status, verified, obs),
+      (e: unknown) => (report("complete", e, verified), answer(status, verified, obs)),
+    );
   }
 
   /** After the store's answer: the duplicate / in-progress answer, or the handler run and settled. */
   function afterClaim(result: ClaimResult, verified: VerifiedDelivery<M>, obs: Observation): HandleResult<M> | Promise<HandleResult<M>> {
-    const c = deps.claimed(result, verified, obs);
-    if (c.answer) return c.answer;
+    if (result !== "new") return deps.claimed(result, verified, obs).answer!;
     const list = dispatcher.handlersFor(verified.event.type);
     if (list.length === 0) return complete("ignored", verified, obs);
-    if (list.length > 1) return deps.run(c.claim, obs);
+    if (list.length > 1) return deps.run(new Claim(verified, deps, obs), obs);
     let returned: unknown;
     try {
       returned = list[0]!(verified.event as AnyGeminiEvent, verified.ctx);
     } catch (e) {
-      return c.claim.fail(e);
+      return new Claim(verified, deps, obs).fail(e);
     }
     if (returned === null || (typeof returned !== "object" && typeof returned !== "function") || typeof (returned as PromiseLike<unknown>).then !== "function") {
       return complete("received", verified, obs);
     }
-    c.claim.hold();
+    const claim = new Claim(verified, deps, obs);
+    claim.hold();
     return Promise.resolve(returned).then(
-      () => c.claim.complete(),
-      (e: unknown) => c.claim.fail(e),
+      () => claim.complete(),
+      (e: unknown) => claim.fail(e),
     );
   }
 

@@ -152,10 +152,19 @@ export function createPipeline<M>(deps: PipelineDeps) {
 
   const now = createFastPath<M>({ ...deps, readRequest, keyed, claimed, storeDown, reject, run });
 
-  async function handle(request: WebhookRequest): Promise<HandleResult<M>> {
-    const obs = deps.observe();
-    const answered = now?.(request, obs);
-    if (answered !== undefined) return await answered;
+  function handle(request: WebhookRequest): Promise<HandleResult<M>> {
+    let obs: Observation;
+    let answered: HandleResult<M> | Promise<HandleResult<M>> | undefined;
+    try {
+      obs = deps.observe();
+      answered = now?.(request, obs);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return answered !== undefined ? Promise.resolve(answered) : handleOnPipeline(request, obs);
+  }
+
+  async function handleOnPipeline(request: WebhookRequest, obs: Observation): Promise<HandleResult<M>> {
     const c = await start(request, obs);
     return c.answer ?? (await run(c.claim, obs));
   }
