@@ -34,7 +34,12 @@ export interface Signed {
 /** The verified delivery of a v1 / v1a check: the body parsed into the event (only now that it is verified). */
 export function standardDelivery(s: Signed, scheme: "v1" | "v1a", extra: Pick<WebhookContext, "secretIndex" | "keyId">, state: VerifierState): VerifiedDelivery {
   const event = parseEnvelope(s.body, scheme) as GeminiWebhookEvent;
-  return { event, ctx: { webhookId: s.id, timestamp: s.timestamp, scheme, ...extra, rawBody: s.body, idempotencyKey: deliveryKey(state.namespace, s.id) } };
+  const idempotencyKey = deliveryKey(state.namespace, s.id);
+  // (a v1 context written out: no spread on the path every v1 delivery takes)
+  if (extra.secretIndex !== undefined) {
+    return { event, ctx: { webhookId: s.id, timestamp: s.timestamp, scheme, secretIndex: extra.secretIndex, rawBody: s.body, idempotencyKey } };
+  }
+  return { event, ctx: { webhookId: s.id, timestamp: s.timestamp, scheme, ...extra, rawBody: s.body, idempotencyKey } };
 }
 
 async function verifyJwtDelivery(token: string, h: WebhookHeaders, body: Uint8Array, state: VerifierState): Promise<VerifiedDelivery> {

@@ -48,12 +48,13 @@ export function readWebhookHeaders(input: HeadersInput): WebhookHeaders {
     for (const key in rec) {
       // only "webhook-id" (10) and "webhook-timestamp"/"webhook-signature" (17) can match: skip the rest cheaply
       if ((key.length !== 10 && key.length !== 17) || (key.charCodeAt(0) | 0x20) !== 0x77 /* w or W */) continue;
-      const lower = key.toLowerCase();
-      if (lower !== "webhook-id" && lower !== "webhook-timestamp" && lower !== "webhook-signature") continue;
-      const v = single(lower, rec[key]);
+      // (Node gives header names in lower case: only another spelling is lowered)
+      const name = key === "webhook-id" || key === "webhook-timestamp" || key === "webhook-signature" ? key : key.toLowerCase();
+      if (name !== "webhook-id" && name !== "webhook-timestamp" && name !== "webhook-signature") continue;
+      const v = single(name, rec[key]);
       if (v === undefined) continue;
-      const slot = NAMES[lower];
-      if (out[slot] !== undefined) throw duplicate(lower);
+      const slot = NAMES[name];
+      if (out[slot] !== undefined) throw duplicate(name);
       out[slot] = v;
     }
   }
