@@ -37,12 +37,20 @@ export interface FastPathDeps<M> extends ClaimDeps {
  * (`readRequest`, `checkDelivery`), the same claim answers (`claimed`), the same settling as `Claim`.
  * Everything else returns undefined before any side effect and goes the pipeline's way from the start;
  * a handler's promise or throw hands the claimed delivery to `Claim`, which settles it as the pipeline does.
+ * `verify()` takes the same v1 check (1.24x → about 1.1x of the node:crypto floor's time at 0.6 KB).
  */
-export function createFastPath<M>(deps: FastPathDeps<M>): ((request: WebhookRequest, obs: Observation) => HandleResult<M> | Promise<HandleResult<M>> | undefined) | undefined {
+export interface FastPath<M> {
+  /** `verify()` now: the verified delivery, undefined (the pipeline's way), or the verification error thrown. */
+  verify(request: WebhookRequest): VerifiedDelivery<M> | undefined;
+  /** `handle()` now: the answer (its promise once a handler's promise took over), or undefined (the pipeline's way); undefined when this receiver's options rule it out. */
+  handle: ((request: WebhookRequest, obs: Observation) => HandleResult<M> | Promise<HandleResult<M>> | undefined) | undefined;
+}
+
+export function createFastPath<M>(deps: FastPathDeps<M>): FastPath<M> | undefined {
   const { options, verifier, dispatcher, reporter } = deps;
   const store = deps.store as (IdempotencyStore & { readonly synchronous?: boolean }) | undefined;
-  if (options.queue || options.ack === "immediate" || verifier.secrets.length === 0) return undefined;
-  if (store !== undefined && (store.synchronous !== true || store.runInUnit !== undefined)) return undefined;
+  if (verifier.secrets.length === 0) return undefined;
+  const settlesNow = !options.queue && options.ack !== "immediate" && (store === undefined || (store.synchronous === true && store.runInUnit === undefined));
   const deadLetters: DeadLetterStore | undefined = deps.deadLetters;
   // false once a secret's HMAC came back as a promise (Web Crypto): the pipeline's way from then on
   let hmacNow = true;
@@ -119,7 +127,13 @@ export function createFastPath<M>(deps: FastPathDeps<M>): ((request: WebhookRequ
     );
   }
 
-  return function now(request, obs) {
+  function verify(request: WebhookRequest): VerifiedDelivery<M> | undefined {
+    if (!hmacNow) return undefined;
+    const { headers, bytes } = deps.readRequest(request);
+    return verifyNow(headers, bytes);
+  }
+
+  function handle(request: WebhookRequest, obs: Observation): HandleResult<M> | Promise<HandleResult<M>> | undefined {
     if (!hmacNow || obs.wraps || request === null || typeof request !== "object" || !isPost(request.method)) return undefined;
     let verified: VerifiedDelivery<M> | undefined;
     try {
@@ -144,4 +158,6 @@ export function createFastPath<M>(deps: FastPathDeps<M>): ((request: WebhookRequ
       (e: unknown) => deps.storeDown(e, v, obs),
     );
   }
+
+  return { verify, handle: settlesNow ? handle : undefined };
 }

@@ -56,7 +56,17 @@ export function createPipeline<M>(deps: PipelineDeps) {
   }
 
   /** The checks and the verification of one request: the verified delivery, or a WebhookVerificationError. */
-  async function verify(request: WebhookRequest): Promise<VerifiedDelivery<M>> {
+  function verify(request: WebhookRequest): Promise<VerifiedDelivery<M>> {
+    try {
+      const verified = fast?.verify(request);
+      if (verified !== undefined) return Promise.resolve(verified);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return verifyOnPipeline(request);
+  }
+
+  async function verifyOnPipeline(request: WebhookRequest): Promise<VerifiedDelivery<M>> {
     const { headers, bytes } = readRequest(request);
     return (await verifyDelivery(headers, bytes, verifier)) as VerifiedDelivery<M>;
   }
@@ -150,14 +160,14 @@ export function createPipeline<M>(deps: PipelineDeps) {
     return c.answer ? { answer: c.answer } : { delivery: claimedDelivery(c.claim) };
   }
 
-  const now = createFastPath<M>({ ...deps, readRequest, keyed, claimed, storeDown, reject, run });
+  const fast = createFastPath<M>({ ...deps, readRequest, keyed, claimed, storeDown, reject, run });
 
   function handle(request: WebhookRequest): Promise<HandleResult<M>> {
     let obs: Observation;
     let answered: HandleResult<M> | Promise<HandleResult<M>> | undefined;
     try {
       obs = deps.observe();
-      answered = now?.(request, obs);
+      answered = fast?.handle?.(request, obs);
     } catch (e) {
       return Promise.reject(e);
     }

@@ -51,42 +51,42 @@ async function outcome(r: ReturnType<typeof pair>["fast"], d: { body: string | U
 
 const OK = { type: "batch.succeeded", data: { id: "b1", output_file_uri: "gs://x" } };
 
-describe("the fast path answers as the pipeline does", () => {
-  const deliveries: Record<string, () => { body: string | Uint8Array; headers: Record<string, string> }> = {
-    valid: () => signed(OK, { id: "msg_a" }),
-    "valid, bytes": () => {
-      const d = signed(OK, { id: "msg_b" });
-      return { body: new TextEncoder().encode(d.body), headers: d.headers };
-    },
-    "another type (no handler: ignored)": () => signed({ type: "video.generated", data: { id: "v1" } }, { id: "msg_c" }),
-    "forged signature": () => {
-      const d = signed(OK, { id: "msg_d" });
-      return { ...d, headers: { ...d.headers, "webhook-signature": "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" } };
-    },
-    "another secret": () => signed(OK, { id: "msg_e", secret: "whsec_" + Buffer.alloc(24, 7).toString("base64") }),
-    "tampered body": () => {
-      const d = signed(OK, { id: "msg_f" });
-      return { ...d, body: d.body.replace("gs://x", "gs://y") };
-    },
-    "stale timestamp": () => signed(OK, { id: "msg_g", timestamp: NOW_S - 3600 }),
-    "missing webhook-id": () => {
-      const d = signed(OK, { id: "msg_h" });
-      const { "webhook-id": _, ...headers } = d.headers;
-      return { body: d.body, headers };
-    },
-    "missing signature": () => {
-      const d = signed(OK, { id: "msg_i" });
-      const { "webhook-signature": _, ...headers } = d.headers;
-      return { body: d.body, headers };
-    },
-    "not JSON": () => signStatic({ body: "not json", secret: SECRET, id: "msg_j", timestamp: NOW_S }),
-    "not an envelope": () => signStatic({ body: '{"kind":1}', secret: SECRET, id: "msg_k", timestamp: NOW_S }),
-    "v1a only (not configured)": () => {
-      const keys = generateV1aKeyPair();
-      return signV1a({ event: OK, privateKey: keys.secretKey, id: "msg_l", timestamp: NOW_S });
-    },
-  };
+const deliveries: Record<string, () => { body: string | Uint8Array; headers: Record<string, string> }> = {
+  valid: () => signed(OK, { id: "msg_a" }),
+  "valid, bytes": () => {
+    const d = signed(OK, { id: "msg_b" });
+    return { body: new TextEncoder().encode(d.body), headers: d.headers };
+  },
+  "another type (no handler: ignored)": () => signed({ type: "video.generated", data: { id: "v1" } }, { id: "msg_c" }),
+  "forged signature": () => {
+    const d = signed(OK, { id: "msg_d" });
+    return { ...d, headers: { ...d.headers, "webhook-signature": "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" } };
+  },
+  "another secret": () => signed(OK, { id: "msg_e", secret: "whsec_" + Buffer.alloc(24, 7).toString("base64") }),
+  "tampered body": () => {
+    const d = signed(OK, { id: "msg_f" });
+    return { ...d, body: d.body.replace("gs://x", "gs://y") };
+  },
+  "stale timestamp": () => signed(OK, { id: "msg_g", timestamp: NOW_S - 3600 }),
+  "missing webhook-id": () => {
+    const d = signed(OK, { id: "msg_h" });
+    const { "webhook-id": _, ...headers } = d.headers;
+    return { body: d.body, headers };
+  },
+  "missing signature": () => {
+    const d = signed(OK, { id: "msg_i" });
+    const { "webhook-signature": _, ...headers } = d.headers;
+    return { body: d.body, headers };
+  },
+  "not JSON": () => signStatic({ body: "not json", secret: SECRET, id: "msg_j", timestamp: NOW_S }),
+  "not an envelope": () => signStatic({ body: '{"kind":1}', secret: SECRET, id: "msg_k", timestamp: NOW_S }),
+  "v1a only (not configured)": () => {
+    const keys = generateV1aKeyPair();
+    return signV1a({ event: OK, privateKey: keys.secretKey, id: "msg_l", timestamp: NOW_S });
+  },
+};
 
+describe("the fast path answers as the pipeline does", () => {
   for (const [name, make] of Object.entries(deliveries)) {
     it(name, async () => {
       const seen = { fast: [] as string[], slow: [] as string[] };
@@ -207,5 +207,31 @@ describe("handlers on the fast path settle as the pipeline's", () => {
     const r = await wh.handle(post(signed(OK, { id: "msg_s3" })));
     expect(r.body).toEqual({ status: "received" });
     expect(reports).toEqual(["complete"]);
+  });
+});
+
+describe("verify() on the fast path", () => {
+  /** What verifyDelivery() gave: the event and context, or the error's code, status and message. */
+  async function verified(wh: ReturnType<typeof createGeminiWebhooks>, d: { body: string | Uint8Array; headers: Record<string, string> }) {
+    try {
+      const v = await wh.verifyDelivery({ body: d.body, headers: d.headers });
+      const { rawBody, ...ctx } = v.ctx;
+      return { event: v.event, ctx, raw: Buffer.from(rawBody).toString("utf8") };
+    } catch (e: any) {
+      return { name: e?.name, code: e?.code, status: e?.status, message: e?.message };
+    }
+  }
+  for (const [name, make] of Object.entries(deliveries)) {
+    it(`${name}: as the pipeline's (Web Crypto takes the pipeline's way)`, async () => {
+      const d = make();
+      const fast = createGeminiWebhooks({ secret: SECRET, now: clock() });
+      const slow = createGeminiWebhooks({ secret: SECRET, now: clock(), crypto: webCryptoProvider() });
+      expect(await verified(fast, d)).toEqual(await verified(slow, d));
+    });
+  }
+  it("a request that is not an object is a rejection, not a throw", async () => {
+    const wh = createGeminiWebhooks({ secret: SECRET, now: clock() });
+    const p = wh.verify(null as never);
+    await expect(p).rejects.toMatchObject({ code: "configuration" });
   });
 });
