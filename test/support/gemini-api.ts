@@ -354,3 +354,17 @@ export function resultLine(key: string, text: string): string {
     },
   })}\n`;
 }
+
+/** The webhook resource the doctor tests start from: a batch webhook to https://my.app/gemini-callback, signing with the tests' secret. */
+export function fakeWebhook(over: Partial<FakeWebhook> = {}): FakeWebhook {
+  return {
+    id: "wh_1",
+    name: "MyBatchWebhook",
+    uri: "https://my.app/gemini-callback",
+    subscribed_events: ["batch.succeeded", "batch.failed"],
+    state: "enabled",
+    signing_secrets: [{ truncated_secret: "whsec_MfKQ...LaSw" }],
+    create_time: "2026-01-10T10:00:00Z",
+    ...over,
+  };
+}

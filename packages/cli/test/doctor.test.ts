@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../src/main.js";
 import { CLI, ensureBuilt } from "../../../test/support/sender.js";
-import { startGeminiApi, type FakeWebhook, type GeminiApi } from "../../../test/support/gemini-api.js";
+import { fakeWebhook, startGeminiApi, type FakeWebhook, type GeminiApi } from "../../../test/support/gemini-api.js";
 import { cliOnce } from "../../../test/support/cli.js";
 
 const URL_ = "https://my.app/gemini-callback";
@@ -24,16 +24,7 @@ afterAll(() => api.close());
 afterEach(() => api.reset());
 
 function webhook(over: Partial<FakeWebhook> = {}): FakeWebhook {
-  const w: FakeWebhook = {
-    id: "wh_1",
-    name: "MyBatchWebhook",
-    uri: URL_,
-    subscribed_events: ["batch.succeeded", "batch.failed"],
-    state: "enabled",
-    signing_secrets: [{ truncated_secret: "whsec_MfKQ...LaSw" }],
-    create_time: "2026-01-10T10:00:00Z",
-    ...over,
-  };
+  const w = fakeWebhook({ uri: URL_, ...over });
   api.webhooks.push(w);
   return w;
 }

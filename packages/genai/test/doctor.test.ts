@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createGeminiWebhooks } from "@gemini-webhooks/core";
 import { doctor, GenaiError, secretMatchesTruncated, type DoctorReport, type WebhooksClient } from "@gemini-webhooks/genai";
 import { generateSecret } from "@gemini-webhooks/testing";
-import { startGeminiApi, type FakeWebhook, type GeminiApi } from "../../../test/support/gemini-api.js";
+import { fakeWebhook, startGeminiApi, type FakeWebhook, type GeminiApi } from "../../../test/support/gemini-api.js";
 import { NOW } from "./helpers.js";
 
 const URL_ = "https://my.app/gemini-callback";
@@ -18,16 +18,7 @@ afterAll(() => api.close());
 afterEach(() => api.reset());
 
 function webhook(over: Partial<FakeWebhook> = {}): FakeWebhook {
-  const w: FakeWebhook = {
-    id: "wh_1",
-    name: "MyBatchWebhook",
-    uri: URL_,
-    subscribed_events: ["batch.succeeded", "batch.failed"],
-    state: "enabled",
-    signing_secrets: [{ truncated_secret: "whsec_MfKQ...LaSw" }],
-    create_time: "2026-01-10T10:00:00Z",
-    ...over,
-  };
+  const w = fakeWebhook({ uri: URL_, ...over });
   api.webhooks.push(w);
   return w;
 }
