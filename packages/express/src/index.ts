@@ -30,8 +30,7 @@ function exposeEvent(res: { locals?: Record<string, unknown> }, event: unknown):
 export function geminiWebhooks<M = UserMetadata, X extends object = {}>(optionsOrInstance: GeminiWebhooksOptions<M, X> | GeminiWebhooks<M, X>): GeminiExpressMiddleware<M> {
   const webhooks = resolveWebhooks(optionsOrInstance);
   const middleware = (req: Req, res: ServerResponse & { locals?: Record<string, unknown> }): void => {
-    // the answer is written as soon as it is known: at once when a parser kept the body and every step was
-    // synchronous, else when the read and the handlers are done
+    // the answer is written as soon as receiveNode has it (after the read, or at once from a body a parser kept)
     void receiveNode(webhooks, req, res, { framework: "express", raw: keptBody(req), beforeSend: (result) => exposeEvent(res, result.event) });
   };
   return Object.assign(middleware, { webhooks }) as GeminiExpressMiddleware<M>;
