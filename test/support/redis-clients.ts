@@ -1,6 +1,8 @@
 // Redis clients for the tests, configured as docs/redis.md recommends (fail fast when Redis is down).
 import { Redis, type RedisOptions } from "ioredis";
 import { createClient } from "redis";
+import { afterAll, beforeAll } from "vitest";
+import { startRedis, type RedisServer } from "./redis-server.js";
 
 export type ClientKind = "ioredis" | "node-redis";
 export const CLIENT_KINDS: ClientKind[] = ["ioredis", "node-redis"];
@@ -52,6 +54,36 @@ export async function makeClient(kind: ClientKind, url: string, opts: { failFast
     flush: async () => void (await c.flushAll()),
     close: async () => {
       if (c.isOpen) c.destroy();
+    },
+  };
+}
+
+/**
+ * A redis-server for a describe block (started in beforeAll, disposed in afterAll) and `open(kind)`, a client
+ * of that kind on it, closed in afterAll too.
+ */
+export function useRedis(options: { persistent?: boolean } = {}): { readonly server: RedisServer; open(kind: ClientKind, o?: { failFast?: boolean }): Promise<TestClient> } {
+  let server: RedisServer | undefined;
+  const clients: TestClient[] = [];
+  beforeAll(async () => {
+    server = await startRedis(options);
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await server?.dispose();
+  });
+  const started = () => {
+    if (!server) throw new Error("useRedis: the server starts in beforeAll");
+    return server;
+  };
+  return {
+    get server() {
+      return started();
+    },
+    async open(kind, o) {
+      const c = await makeClient(kind, started().url, o);
+      clients.push(c);
+      return c;
     },
   };
 }

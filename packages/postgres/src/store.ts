@@ -5,6 +5,7 @@ import { storedKey } from "./keys.js";
 import { DEFAULT_ACQUIRE_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS, checkMs, checkPool, guardPool, onFirstUse, runner } from "./pool.js";
 import { migrateOn, schemaName } from "./schema.js";
 import { runUnit } from "./unit.js";
+import { ClaimTokens } from "@gemini-webhooks/core/extend";
 
 export interface PostgresStoreOptions {
   /** The app's pg Pool (node-postgres). The store checks clients out of it for a statement (or a transaction) at a time. */
@@ -140,21 +141,8 @@ WITH gone AS (
 )
 SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM kv) AS n`;
 
-  /**
-   * The claim tokens this process holds per key, oldest first, until completed or released (usually one; more only
-   * when a run outlived its lease and a retry re-claimed the key here). Complete and release take the oldest.
-   */
-  const held = new Map<string, string[]>();
-  const take = (key: string): string | undefined => {
-    const list = held.get(key);
-    const v = list?.shift();
-    if (list && list.length === 0) held.delete(key);
-    return v;
-  };
-  const newest = (key: string): string | undefined => {
-    const list = held.get(key);
-    return list?.[list.length - 1];
-  };
+  // the claim tokens this process holds per key (ClaimTokens: complete and release take the oldest)
+  const held = new ClaimTokens();
 
   let claims = 0;
   let pruning = false;
@@ -192,24 +180,20 @@ SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM kv) AS n`;
         throw e;
       }
       maybePrune();
-      if (result === "new") {
-        const list = held.get(key);
-        if (list) list.push(token);
-        else held.set(key, [token]);
-      }
+      if (result === "new") held.add(key, token);
       return result;
     },
     async complete(key) {
-      take(key);
+      held.take(key);
       await db.query(COMPLETE, [storedKey(key), doneTtlMs], "a complete");
     },
     async release(key) {
-      const token = take(key);
+      const token = held.take(key);
       if (token === undefined) return;
       await db.query(RELEASE, [storedKey(key), token], "a release");
     },
     async renew(key) {
-      const token = newest(key);
+      const token = held.newest(key);
       if (token === undefined) return;
       await db.query(RENEW, [storedKey(key), token, leaseMs], "a lease renewal");
     },
@@ -231,12 +215,12 @@ SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM kv) AS n`;
   const transactional: TransactionalPostgresStore = {
     ...store,
     async runInUnit(key, work) {
-      const token = newest(key);
+      const token = held.newest(key);
       // Without a claim of ours (a caller that did not claim first), the mark is written unconditionally.
       const mark = token === undefined ? { text: COMPLETE, values: [storedKey(key), doneTtlMs], must: false } : { text: MARK, values: [storedKey(key), token, doneTtlMs], must: true };
       await runUnit({ pool, acquireMs, statementMs, ready, key, work, mark, prepared: options.preparedStatements ?? true });
       // committed: the claim is settled (core does not call complete after a unit)
-      take(key);
+      held.take(key);
     },
   };
   return transactional;

@@ -1,6 +1,7 @@
 import { DEFAULT_DONE_TTL_MS, DEFAULT_LEASE_MS, type ClaimResult, type IdempotencyStore } from "@gemini-webhooks/core";
 import { storeCommands, type RedisClientLike } from "./client.js";
 import { checkMs, withTimeout } from "./timeout.js";
+import { ClaimTokens } from "@gemini-webhooks/core/extend";
 
 export interface RedisStoreOptions {
   /** Prepended to every key. Default "gemini-webhooks:idempotency:". */
@@ -59,7 +60,7 @@ const RENEW_SCRIPT = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis
  *   failed is given back (compare-and-delete on its token), a complete that failed is recorded (the handlers
  *   did run; while our lease holds, copies of the delivery get 409 and then "duplicate"), a release that failed
  *   is repeated. So an outage shorter than the lease never causes a second run.
- * - The claim token is kept in this process (per key, see `held`) until complete/release.
+ * - The claim token is kept in this process (per key, see `held`: ClaimTokens) until complete/release.
  *
  * Works with ioredis and with node-redis v4/v5 clients (and their cluster clients: every command touches one key).
  */
@@ -72,19 +73,8 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
   const leaseMs = Math.ceil(options.leaseMs ?? DEFAULT_LEASE_MS);
   const doneTtlMs = Math.ceil(options.doneTtlMs ?? DEFAULT_DONE_TTL_MS);
   const timeoutMs = options.timeoutMs ?? 2000;
-  /**
-   * The claim values this process holds per key, oldest first, until completed or released. Usually one; more
-   * only when a run outlived its lease and a retry re-claimed the key here. Complete/release take the oldest:
-   * only the newest can still be the key's value in Redis (a claim succeeds only on an absent key), and it is
-   * taken last, when every run has finished, so a release never frees a claim whose run is still going.
-   */
-  const held = new Map<string, string[]>();
-  const take = (key: string): string | undefined => {
-    const list = held.get(key);
-    const v = list?.shift();
-    if (list && list.length === 0) held.delete(key);
-    return v;
-  };
+  // the claim values this process holds per key (ClaimTokens: complete and release take the oldest)
+  const held = new ClaimTokens();
   const keyOf = (key: string) => prefix + key;
 
   async function claimOnce(k: string, value: string): Promise<ClaimResult> {
@@ -131,8 +121,7 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
     leaseMs,
     doneTtlMs,
     async renew(key) {
-      const list = held.get(key);
-      const value = list?.[list.length - 1];
+      const value = held.newest(key);
       if (value === undefined) return;
       await withTimeout(cmd.eval(RENEW_SCRIPT, [keyOf(key)], [value, String(leaseMs)]), timeoutMs, "a lease renewal");
     },
@@ -157,15 +146,11 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
         retryInBackground(() => releaseValue(k, value), leaseMs);
         throw e;
       }
-      if (result === "new") {
-        const list = held.get(key);
-        if (list) list.push(value);
-        else held.set(key, [value]);
-      }
+      if (result === "new") held.add(key, value);
       return result;
     },
     async complete(key) {
-      take(key);
+      held.take(key);
       const write = () => cmd.setPx(keyOf(key), DONE, doneTtlMs);
       try {
         await withTimeout(write(), timeoutMs, "a complete");
@@ -177,7 +162,7 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
       }
     },
     async release(key) {
-      const value = take(key);
+      const value = held.take(key);
       if (value === undefined) return;
       const k = keyOf(key);
       try {

@@ -4,7 +4,7 @@ import { createGeminiWebhooks, type GeminiWebhooksOptions } from "@gemini-webhoo
 import { RedisTimeoutError, redisDeadLetters, redisStore } from "@gemini-webhooks/redis";
 import { fixture, generateSecret, signStatic } from "@gemini-webhooks/testing";
 import { until } from "../../../test/support/cli.js";
-import { CLIENT_KINDS, makeClient, type ClientKind, type TestClient } from "../../../test/support/redis-clients.js";
+import { CLIENT_KINDS, makeClient, useRedis, type ClientKind, type TestClient } from "../../../test/support/redis-clients.js";
 import { describeRedis, startRedis, type RedisServer } from "../../../test/support/redis-server.js";
 
 const T0 = 1_800_000_000_000;
@@ -19,21 +19,8 @@ function failure(id: string, message = "database is down", event: unknown = fixt
 }
 
 describeRedis("redisDeadLetters against a real redis-server", () => {
-  let server: RedisServer;
-  const clients: TestClient[] = [];
-  const open = async (kind: ClientKind, o?: { failFast?: boolean }) => {
-    const c = await makeClient(kind, server.url, o);
-    clients.push(c);
-    return c;
-  };
-
-  beforeAll(async () => {
-    server = await startRedis({ persistent: true });
-  });
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.close()));
-    await server?.dispose();
-  });
+  const redis = useRedis({ persistent: true });
+  const open = redis.open;
 
   for (const kind of CLIENT_KINDS) {
     const other: ClientKind = kind === "ioredis" ? "node-redis" : "ioredis";
@@ -111,8 +98,8 @@ describeRedis("redisDeadLetters against a real redis-server", () => {
     const first = await open("ioredis", { failFast: false });
     await redisDeadLetters(first.client, { prefix: "e:" }).record(failure("msg_kept"), T0);
     await first.close();
-    await server.stop();
-    await server.start();
+    await redis.server.stop();
+    await redis.server.start();
     const dl = redisDeadLetters((await open("node-redis")).client, { prefix: "e:" });
     expect(await dl.list()).toEqual([{ ...failure("msg_kept"), attempts: 1, firstSeen: T0, lastSeen: T0 }]);
   });
@@ -121,11 +108,11 @@ describeRedis("redisDeadLetters against a real redis-server", () => {
     const c = await open("ioredis", { failFast: false });
     const dl = redisDeadLetters(c.client, { prefix: "f:", timeoutMs: 150 });
     await dl.list();
-    await server.stop();
+    await redis.server.stop();
     try {
       await expect(dl.record(failure("msg_down"), T0)).rejects.toBeInstanceOf(RedisTimeoutError);
     } finally {
-      await server.start();
+      await redis.server.start();
     }
   });
 

@@ -4,26 +4,13 @@ import { RedisTimeoutError, redisStore, type RedisStore } from "@gemini-webhooks
 import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { SECRET, clock, signed } from "../../../test/support/receiver.js";
-import { CLIENT_KINDS, makeClient, type ClientKind, type TestClient } from "../../../test/support/redis-clients.js";
+import { CLIENT_KINDS, makeClient, useRedis, type ClientKind, type TestClient } from "../../../test/support/redis-clients.js";
 import { describeRedis, startRedis, type RedisServer } from "../../../test/support/redis-server.js";
 import { until } from "../../../test/support/wait.js";
 
 describeRedis("redisStore against a real redis-server", () => {
-  let server: RedisServer;
-  const clients: TestClient[] = [];
-  const open = async (kind: ClientKind, o?: { failFast?: boolean }) => {
-    const c = await makeClient(kind, server.url, o);
-    clients.push(c);
-    return c;
-  };
-
-  beforeAll(async () => {
-    server = await startRedis();
-  });
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.close()));
-    await server?.dispose();
-  });
+  const redis = useRedis();
+  const open = redis.open;
 
   for (const kind of CLIENT_KINDS) {
     const other: ClientKind = kind === "ioredis" ? "node-redis" : "ioredis";
@@ -133,7 +120,7 @@ describeRedis("redisStore against a real redis-server", () => {
   });
 
   it("node-redis client never connected: claim rejects with a message saying to connect it", async () => {
-    const c = createClient({ url: server.url });
+    const c = createClient({ url: redis.server.url });
     await expect(redisStore(c).claim("x")).rejects.toThrow(/client\.connect\(\)/);
   });
 
