@@ -131,7 +131,7 @@ export function setResultHeaders(res: Pick<NodeResponse, "setHeader">, result: R
  * the body a framework already captured (a Buffer or the exact string), else the stream is read here.
  * Writes the answer to `res` when given (after `beforeSend`) and returns it.
  */
-export async function receiveNode<M>(
+export function receiveNode<M>(
   webhooks: GeminiWebhooks<M, any>,
   req: NodeBodyStream & { method?: string | undefined },
   res: NodeResponse | undefined,
@@ -144,14 +144,15 @@ export async function receiveNode<M>(
 ): Promise<ReceiveResult<M>> {
   const { maxBodyBytes, readTimeoutMs } = internalsOf(webhooks).options;
   const raw = options.raw;
-  const result = await receive(webhooks, {
+  const received = receive(webhooks, {
     method: req.method,
     headers: req.headers,
     body: () => raw ?? readNodeBody(req, { limit: maxBodyBytes, timeoutMs: readTimeoutMs, framework: options.framework }),
   });
-  if (res) {
+  if (!res) return received;
+  return received.then((result) => {
     options.beforeSend?.(result);
     sendNode(res, result);
-  }
-  return result;
+    return result;
+  });
 }

@@ -37,17 +37,20 @@ export function readFailed<M>(webhooks: GeminiWebhooks<M, any>, e: unknown): Rec
 
 /**
  * The framework-neutral receive path: method check, body read, `handle()`, a read failure answered.
- * Never throws.
+ * Never rejects. A chain, not an async function: a body already in hand (a parser kept it) goes to
+ * `handle()` in this call, and the caller's reaction to `handle()`'s promise is the only one between the
+ * request and the answer (bench/promises.mjs counts what each await here cost).
  */
-export async function receive<M>(webhooks: GeminiWebhooks<M, any>, incoming: IncomingDelivery): Promise<ReceiveResult<M>> {
+export function receive<M>(webhooks: GeminiWebhooks<M, any>, incoming: IncomingDelivery): Promise<ReceiveResult<M>> {
   const { method, headers } = incoming;
   // another method: the pipeline's 405 (the body is not read)
-  if (!isPost(method)) return await webhooks.handle({ method: method!, body: "", headers });
-  let body: Uint8Array | string;
+  if (!isPost(method)) return webhooks.handle({ method: method!, body: "", headers });
+  let body: Uint8Array | string | Promise<Uint8Array | string>;
   try {
-    body = await incoming.body();
+    body = incoming.body();
   } catch (e) {
-    return readFailed(webhooks, e);
+    return Promise.resolve(readFailed(webhooks, e));
   }
-  return await webhooks.handle({ method: method ?? "POST", body, headers });
+  const post = (bytes: Uint8Array | string) => webhooks.handle({ method: method ?? "POST", body: bytes, headers });
+  return typeof body === "string" || body instanceof Uint8Array ? post(body) : body.then(post, (e: unknown) => readFailed(webhooks, e));
 }
