@@ -18,8 +18,10 @@ function keptBody(req: Req): Uint8Array | string | undefined {
   return undefined;
 }
 
-function exposeEvent(res: { locals?: Record<string, unknown> }, event: unknown): void {
-  if (event && res.locals) res.locals.geminiEvent = event;
+/** Puts the verified event on res.locals for the routes after this one. */
+function exposeEvent(result: { event?: unknown }, res: { locals?: Record<string, unknown> }): void {
+  const locals = res.locals;
+  if (result.event && locals) locals.geminiEvent = result.event;
 }
 
 /**
@@ -31,7 +33,7 @@ export function geminiWebhooks<M = UserMetadata, X extends object = {}>(optionsO
   const webhooks = resolveWebhooks(optionsOrInstance);
   const middleware = (req: Req, res: ServerResponse & { locals?: Record<string, unknown> }): void => {
     // the answer is written as soon as receiveNode has it (after the read, or at once from a body a parser kept)
-    void receiveNode(webhooks, req, res, { framework: "express", raw: keptBody(req), beforeSend: (result) => exposeEvent(res, result.event) });
+    void receiveNode(webhooks, req, res, { framework: "express", raw: keptBody(req), beforeSend: exposeEvent });
   };
   return Object.assign(middleware, { webhooks }) as GeminiExpressMiddleware<M>;
 }

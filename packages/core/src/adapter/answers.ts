@@ -5,10 +5,21 @@ import type { HandleResult, VerifiedDelivery } from "../receiver/types.js";
 
 const JSON_TYPE = "application/json; charset=utf-8";
 
-/** 200 with `{"status": …}`, carrying the delivery's event and context when there is one. */
-export function ok(status: "received" | "ignored" | "duplicate", verified?: VerifiedDelivery<any>): HandleResult<any> {
-  if (verified) return { status: 200, body: { status }, headers: { "content-type": JSON_TYPE }, event: verified.event, ctx: verified.ctx };
-  return { status: 200, body: { status }, headers: { "content-type": JSON_TYPE } };
+type OkStatus = "received" | "ignored" | "duplicate";
+// The three 200 bodies, shared and frozen, and their JSON: every delivery's answer is one of them, and
+// bodyText() gives its text without serialising it again.
+const RECEIVED = Object.freeze({ status: "received" as const });
+const IGNORED = Object.freeze({ status: "ignored" as const });
+const DUPLICATE = Object.freeze({ status: "duplicate" as const });
+const RECEIVED_TEXT = JSON.stringify(RECEIVED);
+const IGNORED_TEXT = JSON.stringify(IGNORED);
+const DUPLICATE_TEXT = JSON.stringify(DUPLICATE);
+
+/** 200 with `{"status": …}` (a frozen body), carrying the delivery's event and context when there is one. */
+export function ok(status: OkStatus, verified?: VerifiedDelivery<any>): HandleResult<any> {
+  const body = status === "received" ? RECEIVED : status === "ignored" ? IGNORED : DUPLICATE;
+  if (verified) return { status: 200, body, headers: { "content-type": JSON_TYPE }, event: verified.event, ctx: verified.ctx };
+  return { status: 200, body, headers: { "content-type": JSON_TYPE } };
 }
 
 /** The error answer: core's status for the code and `{"error": {code, message}}` (405 adds `allow: POST`). */
@@ -25,6 +36,9 @@ export function errorResponse(code: WebhookErrorCode, message: string): HandleRe
 
 /** The JSON text of an answer's body. */
 export function bodyText(body: unknown): string {
+  if (body === RECEIVED) return RECEIVED_TEXT;
+  if (body === DUPLICATE) return DUPLICATE_TEXT;
+  if (body === IGNORED) return IGNORED_TEXT;
   return JSON.stringify(body);
 }
 

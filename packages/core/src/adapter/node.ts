@@ -131,15 +131,15 @@ export function setResultHeaders(res: Pick<NodeResponse, "setHeader">, result: R
  * the body a framework already captured (a Buffer or the exact string), else the stream is read here.
  * Writes the answer to `res` when given (after `beforeSend`) and returns it.
  */
-export function receiveNode<M>(
+export function receiveNode<M, R extends NodeResponse = NodeResponse>(
   webhooks: GeminiWebhooks<M, any>,
   req: NodeBodyStream & { method?: string | undefined },
-  res: NodeResponse | undefined,
+  res: R | undefined,
   options: {
     framework: Framework;
     raw?: Uint8Array | string | undefined;
-    /** Called with the result just before it is written to `res` (e.g. to expose the event to later code). */
-    beforeSend?: (result: ReceiveResult<M>) => void;
+    /** Called with the result and `res` just before the result is written to it (e.g. to expose the event to later code). */
+    beforeSend?: (result: ReceiveResult<M>, res: R) => void;
   },
 ): Promise<ReceiveResult<M>> {
   const { maxBodyBytes, readTimeoutMs } = internalsOf(webhooks).options;
@@ -151,7 +151,7 @@ export function receiveNode<M>(
   });
   if (!res) return received;
   return received.then((result) => {
-    options.beforeSend?.(result);
+    options.beforeSend?.(result, res);
     sendNode(res, result);
     return result;
   });
