@@ -177,8 +177,9 @@ export interface ProcessContext {
 
 export interface HandleResult<M = UserMetadata> {
   status: number;
+  /** The JSON body to send. The 200 bodies (`{ status }`) are shared and frozen: copy one to change it. */
   body: WebhookResponseBody;
-  /** Response headers to send (content-type, allow). */
+  /** Response headers to send (content-type, allow); each answer's own. */
   headers: Record<string, string>;
   event?: AnyGeminiEvent<M>;
   ctx?: WebhookContext;

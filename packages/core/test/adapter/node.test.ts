@@ -207,6 +207,26 @@ describe("bodyText: what JSON.stringify would write, always", () => {
   });
 });
 
+describe("the 200 bodies: shared, frozen, written as JSON.stringify would", () => {
+  it("received, duplicate and ignored answers from handle() carry frozen bodies whose text is JSON.stringify's", async () => {
+    const { bodyText } = await import("@gemini-webhooks/core/adapter");
+    const wh = receiver({ on: { "batch.succeeded": () => {} } });
+    const first = signed();
+    const answers = [await wh.handle(first), await wh.handle(first), await wh.handle(signed({ type: "video.generated", data: { id: "v1" } }, { id: "msg_2" }))];
+    expect(answers.map((a) => a.body)).toEqual([{ status: "received" }, { status: "duplicate" }, { status: "ignored" }]);
+    for (const a of answers) {
+      expect(Object.isFrozen(a.body)).toBe(true);
+      expect(bodyText(a.body)).toBe(JSON.stringify(a.body));
+      expect(() => {
+        (a.body as { status: string }).status = "changed";
+      }).toThrow(TypeError);
+    }
+    // each answer's headers are its own: a caller may add to them
+    answers[0]!.headers["x-extra"] = "1";
+    expect(answers[1]!.headers["x-extra"]).toBeUndefined();
+  });
+});
+
 describe("receiveNode over node:http: a client gone before the answer", () => {
   it("the answer to a response already destroyed is dropped: no throw, no error event, the delivery completes", async () => {
     let release!: () => void;
