@@ -50,19 +50,17 @@ const GC = /Mark|Sweep|Scaveng|Pretenuring|NewSpace::|Promot|Evacuat|Heap::|Iter
 if (process.env.CG_CHILD) await child(JSON.parse(process.env.CG_CHILD));
 else await parent();
 
-async function child({ kind, packages, secret, n, warm, total, thrashKB, transport }) {
+async function child({ kind, packages, secret, n, warm, total, thrashKB, transport, scavengeEvery }) {
   let handled = 0;
   const app = await benchApps({ secret, packages, onHandled: () => void handled++ })[kind]();
-  if (transport === "http") return httpChild({ kind, app, handled: () => handled, thrashKB });
+  if (transport === "http") return httpChild({ kind, app, handled: () => handled, thrashKB, scavengeEvery });
   const requests = socketlessRequests({ app, secret, prefix: "0123456789ab" }); // the same ids in every run
   requests.prepare(total); // the same number signed in every run of a kind, whatever n is
   const walk = coldCaches(thrashKB);
-  for (let i = 0; i < warm; i++) {
+  const scavenge = scavenger(scavengeEvery);
+  for (let i = 0; i < warm + n; i++) {
     walk();
-    await requests.one();
-  }
-  for (let i = 0; i < n; i++) {
-    walk();
+    scavenge();
     await requests.one();
   }
   if (!kind.endsWith("-bare") && handled === 0) throw new Error(`${kind}: no handler ran`);
@@ -78,16 +76,31 @@ function coldCaches(thrashKB) {
 }
 
 /**
+ * CG_SCAVENGE_EVERY=K: a scavenge (V8's young-generation GC) before every K-th request, in every kind alike.
+ * Left to V8, a scavenge falls when the young generation fills, so how many fall between the two runs of a
+ * kind (N2 − N1 requests) is a fraction rounded either way: Express allocates about 28 KB a request, 2,000
+ * requests fill 16 MB semi-spaces 3.5 times, and a run that catches 4 scavenges instead of 3 also pays the
+ * cache misses that follow each one in the request path. K below what fills the young generation (16 MB) in
+ * every kind makes the count exact: (N2 − N1) ÷ K scavenges in every kind. (A no-op for 0.)
+ */
+function scavenger(every) {
+  let i = 0;
+  return every > 0 ? () => void (++i % every === 0 && globalThis.gc({ type: "minor" })) : () => {};
+}
+
+/**
  * CG_TRANSPORT=http: the app served by node:http on 127.0.0.1, as bench/lib/server.mjs serves it; the client is
  * the parent (outside valgrind: only the server is counted). It sends every request on one keep-alive
  * connection, one at a time, and closes it when done; the server exits then.
  */
-function httpChild({ kind, app, handled, thrashKB }) {
+function httpChild({ kind, app, handled, thrashKB, scavengeEvery }) {
   const walk = coldCaches(thrashKB);
+  const scavenge = scavenger(scavengeEvery);
   const server = http.createServer(
-    thrashKB > 0
+    thrashKB > 0 || scavengeEvery > 0
       ? (req, res) => {
           walk();
+          scavenge();
           app(req, res);
         }
       : app,
@@ -158,7 +171,7 @@ function measure(job, out) {
     const caches = ["--cache-sim=yes", "--I1=32768,8,64", "--D1=32768,8,64", "--LL=1048576,16,64"];
     // CG_JS=1: callgrind, per instruction, and V8's perf map to name the JIT code after its JS functions
     const tool = job.js ? ["--tool=callgrind", "--dump-instr=yes", ...caches, `--callgrind-out-file=${out}`] : ["--tool=cachegrind", ...caches, `--cachegrind-out-file=${out}`];
-    const args = ["-R", "valgrind", ...tool, process.execPath, ...NODE_FLAGS, ...(job.js ? ["--perf-basic-prof"] : []), fileURLToPath(import.meta.url)];
+    const args = ["-R", "valgrind", ...tool, process.execPath, ...NODE_FLAGS, ...(job.js ? ["--perf-basic-prof"] : []), ...(job.scavengeEvery > 0 ? ["--expose-gc"] : []), fileURLToPath(import.meta.url)];
     const p = spawn("setarch", args, { env: { ...process.env, CG_CHILD: JSON.stringify(job) }, stdio: ["ignore", job.transport === "http" ? "pipe" : "inherit", "pipe"] });
     let err = "";
     p.stderr.on("data", (d) => (err += d));
@@ -243,6 +256,7 @@ async function parent() {
   const [n1, n2] = (process.env.CG_N ?? "1000,3000").split(",").map(Number);
   const warm = Number(process.env.CG_WARM ?? 6000);
   const thrashKB = Number(process.env.CG_THRASH_KB ?? 0);
+  const scavengeEvery = Number(process.env.CG_SCAVENGE_EVERY ?? 0);
   const jobs = Number(process.env.CG_JOBS ?? 2);
   const top = Number(process.env.CG_TOP ?? 0);
   // CG_TRANSPORT=http: the server counted while a client outside valgrind sends it real requests over loopback
@@ -270,14 +284,14 @@ async function parent() {
   const base = (k, r) => `${k.name.replaceAll(/[^\w.#-]+/g, "_")}${r > 0 ? `~${r}` : ""}`;
   const file = (k, n, r) => join(dir, `${base(k, r)}@${n}.cg`);
 
-  console.log(`# cachegrind: request paths ${transport === "http" ? "served over loopback HTTP (the server process counted, one keep-alive connection, one request at a time)" : "without sockets"}, per request (runs of ${n1} and ${n2} requests after ${warm} warm-up requests; ${thrashKB ? `a ${thrashKB} KB walk before each request` : "warm caches"})`);
+  console.log(`# cachegrind: request paths ${transport === "http" ? "served over loopback HTTP (the server process counted, one keep-alive connection, one request at a time)" : "without sockets"}, per request (runs of ${n1} and ${n2} requests after ${warm} warm-up requests; ${thrashKB ? `a ${thrashKB} KB walk before each request` : "warm caches"}${scavengeEvery ? `; a scavenge before every ${scavengeEvery}th request` : ""})`);
   const reps = Array.from({ length: repeat }, (_, r) => r);
   const queue = reps.flatMap((r) => groups.flatMap((g) => g.kinds.flatMap((k) => [n1, n2].map((n) => ({ k, n, r })))));
   async function worker() {
     for (let q = queue.shift(); q; q = queue.shift()) {
       // CG_REUSE=1 (with CG_OUT_DIR): only the analysis, over the runs already there
       if (process.env.CG_REUSE && existsSync(file(q.k, q.n, q.r))) continue;
-      await measure({ kind: q.k.kind, packages: q.k.packages, secret, n: q.n, warm, total, thrashKB, transport, js }, file(q.k, q.n, q.r));
+      await measure({ kind: q.k.kind, packages: q.k.packages, secret, n: q.n, warm, total, thrashKB, transport, js, scavengeEvery }, file(q.k, q.n, q.r));
     }
   }
   await Promise.all(Array.from({ length: jobs }, worker));
