@@ -52,5 +52,6 @@ export function receive<M>(webhooks: GeminiWebhooks<M, any>, incoming: IncomingD
     return Promise.resolve(readFailed(webhooks, e));
   }
   const post = (bytes: Uint8Array | string) => webhooks.handle({ method: method ?? "POST", body: bytes, headers });
-  return typeof body === "string" || body instanceof Uint8Array ? post(body) : body.then(post, (e: unknown) => readFailed(webhooks, e));
+  // (Promise.resolve: a native promise as it is; any other thenable, or bytes of another kind, made one)
+  return typeof body === "string" || body instanceof Uint8Array ? post(body) : Promise.resolve(body).then(post, (e: unknown) => readFailed(webhooks, e));
 }
