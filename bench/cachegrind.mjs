@@ -15,7 +15,8 @@
 // too), CG_OUT_DIR (keep the runs there), CG_REUSE=1 (analyse the runs in CG_OUT_DIR again),
 // CG_TRANSPORT=http (the apps served over loopback HTTP by node:http, the server counted, a client outside
 // valgrind sending one request at a time on one keep-alive connection), CG_JS=1 (callgrind with V8's perf
-// map: CG_TOP names JS functions instead of one "???" row; slower, and its counts are not cachegrind's).
+// map: CG_TOP names JS functions instead of one "???" row; slower, and its counts are not cachegrind's),
+// CG_SCAVENGE_EVERY=K (a scavenge before every K-th request in every kind: the same number in each kind's window).
 // The simulated caches are the machine's L1s (32 KB I, 32 KB D) and, as "LL", a 1 MB L2; the cost estimate
 // weighs a first-level miss 10 instructions and an L2 miss 40 (what an L3 hit costs on this EPYC).
 import { execFileSync, spawn } from "node:child_process";
