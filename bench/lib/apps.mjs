@@ -97,6 +97,18 @@ export function benchApps({ secret, packages, maxEntries, onHandled = () => {} }
       app.post(PATH, express.raw({ type: "*/*" }), geminiWebhooks(await webhooks()));
       return app;
     },
+    /** Ablation: geminiWebhooks with no res.locals to put the event on (what exposing it costs). */
+    async "express-gemini-nolocals"() {
+      const { default: express } = await import("express");
+      const { geminiWebhooks } = await pkg("express");
+      const app = express();
+      const mw = geminiWebhooks(await webhooks());
+      app.post(PATH, express.raw({ type: "*/*" }), (req, res) => {
+        res.locals = undefined;
+        mw(req, res);
+      });
+      return app;
+    },
     /** The same app with the inline minimal receiver instead of geminiWebhooks. */
     async "express-inline"() {
       const { default: express } = await import("express");
