@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { GeminiWebhooks, HandleResult, WebhookRequest } from "@gemini-webhooks/core";
-import { receive, settingsOf } from "@gemini-webhooks/core/adapter";
+import { bodyText, receive, settingsOf } from "@gemini-webhooks/core/adapter";
 import { readNodeBody, sendNode } from "@gemini-webhooks/core/node";
 import { forwardDelivery, type AppAnswer } from "./forward.js";
 import { BODY_SHOWN, outcomeOf, RESEND_HEADER, verificationOf, type DeliveryLog, type DeliveryRecord, type ForwardResult } from "./record.js";
@@ -69,7 +69,7 @@ export function createReceiver(options: ReceiverOptions): (req: IncomingMessage,
       if (app) res.writeHead(app.status, app.headers).end(app.body);
       else sendNode(res, r);
       const status = app?.status ?? r.status;
-      const text = app ? Buffer.from(app.body).toString("utf8") : JSON.stringify(r.body);
+      const text = app ? Buffer.from(app.body).toString("utf8") : bodyText(r.body);
       const raw = body ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : undefined;
       const record: DeliveryRecord = {
         seq: log.nextSeq(),

@@ -39,7 +39,7 @@ export function readFailed<M>(webhooks: GeminiWebhooks<M, any>, e: unknown): Rec
  * The framework-neutral receive path: method check, body read, `handle()`, a read failure answered.
  * Never rejects. A chain, not an async function: a body already in hand (a parser kept it) goes to
  * `handle()` in this call, and the caller's reaction to `handle()`'s promise is the only one between the
- * request and the answer (bench/promises.mjs counts what each await here cost).
+ * request and the answer (bench/promises.mjs counts the promises a request makes).
  */
 export function receive<M>(webhooks: GeminiWebhooks<M, any>, incoming: IncomingDelivery): Promise<ReceiveResult<M>> {
   const { method, headers } = incoming;
