@@ -16,20 +16,20 @@
 // CG_TRANSPORT=http (the apps served over loopback HTTP by node:http, the server counted, a client outside
 // valgrind sending one request at a time on one keep-alive connection), CG_JS=1 (callgrind with V8's perf
 // map: CG_TOP names JS functions instead of one "???" row; slower, and its counts are not cachegrind's),
-// CG_SCAVENGE_EVERY=K (a scavenge before every K-th request in every kind: the same number in each kind's window).
+// CG_SCAVENGE_EVERY=K (a scavenge before every K-th request in every kind: the same number in each kind's window),
+// CG_VARY=1 (with CG_REPEAT: each repeat in a memory layout of its own, so the pooled figure averages over layouts).
 // The simulated caches are the machine's L1s (32 KB I, 32 KB D) and, as "LL", a 1 MB L2; the cost estimate
 // weighs a first-level miss 10 instructions and an L2 miss 40 (what an L3 hit costs on this EPYC).
 import { execFileSync, spawn } from "node:child_process";
-import { createHmac } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import http from "node:http";
-import net from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchApps } from "./lib/apps.mjs";
 import { attributed, subtract } from "./lib/callgrind.mjs";
-import { eventBody, fmtNum, printTable, requireBuilt } from "./lib/common.mjs";
+import { fmtNum, printTable, requireBuilt } from "./lib/common.mjs";
+import { keepAliveClient } from "./lib/keepalive.mjs";
 import { socketlessRequests } from "./lib/socketless.mjs";
 
 // V8 on one thread (no compiler or GC threads, whose work would land in one run and not the other), no memory
@@ -39,14 +39,16 @@ import { socketlessRequests } from "./lib/socketless.mjs";
 // V8 otherwise grows and shrinks it by the allocation rate per wall-clock ms, which under valgrind depends on the host's
 // load, and with it how many scavenges fall in a run and how often the request path finds its caches flushed
 const NODE_FLAGS = (process.env.CG_NODE_FLAGS ?? "--single-threaded --no-memory-reducer --initial-old-space-size=1024 --min-semi-space-size=16 --max-semi-space-size=16 --hash-seed=1 --random-seed=1").split(" ").filter(Boolean);
-// the end of a chunked answer (CG_TRANSPORT=http)
-const LAST_CHUNK = Buffer.from("0\r\n\r\n");
 // cachegrind's events, in cg_annotate's order
 const EVENTS = ["Ir", "I1mr", "ILmr", "D1mr", "DLmr", "D1mw", "DLmw"];
 // The garbage collector's and the optimizing compiler's functions: when they run depends on the heap and on
 // tiering more than on the request, and a run of 2,000 requests catches a mark-compact or not, so they are
-// counted apart ("gc"); the rest is the request path itself ("mutator").
+// counted apart, each in a column of its own ("GC", "compiler"): a kind whose functions tier up later than another's
+// shows it there, not in the request path; the rest is the request path itself ("mutator").
 const GC = /Mark|Sweep|Scaveng|Pretenuring|NewSpace::|Promot|Evacuat|Heap::|IteratePointers|LiveObject|SizeFromMap|RecordMigrated|ObjectCache|Compactor|RememberedSet|SlotSet|BodyDescriptor|Visitor|GCTracer|MemoryAllocator|Page::|FreeList|heap::base|compiler::|Zone/;
+
+// (of those, the optimizing compiler's)
+const COMPILER = /compiler::|Zone/;
 
 if (process.env.CG_CHILD) await child(JSON.parse(process.env.CG_CHILD));
 else await parent();
@@ -121,48 +123,27 @@ function httpChild({ kind, app, handled, thrashKB, scavengeEvery }) {
   server.listen(0, "127.0.0.1", () => process.stdout.write(`PORT ${server.address().port}\n`));
 }
 
+/** The client of an http run: warm + n requests on one keep-alive connection (the same ids in every run). */
+async function httpClient(port, { secret, n, warm }) {
+  const client = await keepAliveClient(port, { secret });
+  await client.send(warm + n);
+  await client.close();
+}
+
 /**
- * The client of an http run: warm + n requests, each a 0.6 KB delivery of its own (the same ids, secret and body
- * as the socketless runs), written whole and answered before the next is sent.
+ * CG_VARY=1: repeat r runs in layout r. Layout 0 is NODE_FLAGS as they are; layout r > 0 has V8's hash and
+ * random seeds r + 1 (other hash-table bucket orders, other heap page addresses) and r × 200 more bytes of
+ * environment (the stack and everything node copies at start-up shifted). Which hot lines share a
+ * simulated cache set depends on that layout, not on the code under test, and it moves a kind's L2 misses
+ * by 10 – 15 % on Express; pooled over layouts, that luck averages out instead of staying fixed per kind.
  */
-function httpClient(port, { secret, n, warm }) {
-  const key = Buffer.from(secret.slice(6), "base64");
-  const body = Buffer.from(eventBody(600));
-  const request = (i) => {
-    // signed as it is sent: under callgrind a run can outlast the 5-minute window
-    const ts = String(Math.floor(Date.now() / 1000));
-    const id = `msg_0123456789ab${i.toString(16).padStart(10, "0")}`;
-    const sig = createHmac("sha256", key).update(`${id}.${ts}.`).update(body).digest("base64");
-    const head =
-      `POST /hook HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\nconnection: keep-alive\r\ncontent-type: application/json\r\n` +
-      `content-length: ${body.length}\r\nwebhook-id: ${id}\r\nwebhook-timestamp: ${ts}\r\nwebhook-signature: v1,${sig}\r\n\r\n`;
-    return Buffer.concat([Buffer.from(head), body]);
-  };
-  const count = warm + n;
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, "127.0.0.1");
-    let sent = 0;
-    let got = Buffer.alloc(0);
-    const next = () => {
-      if (sent === count) return socket.end(resolve);
-      socket.write(request(sent++));
-    };
-    socket.on("connect", next);
-    socket.on("error", reject);
-    socket.on("data", (d) => {
-      got = got.length ? Buffer.concat([got, d]) : d;
-      const end = got.indexOf("\r\n\r\n");
-      if (end < 0) return;
-      const head = got.subarray(0, end).toString("latin1");
-      if (!head.startsWith("HTTP/1.1 200 ")) return reject(new Error(`request ${sent}: ${head.split("\r\n")[0]}`));
-      // the bare and inline apps' answers are chunked (writeHead, then end), ours carry a content-length
-      const length = /\r\ncontent-length: *(\d+)/i.exec(head);
-      if (length ? got.length < end + 4 + Number(length[1]) : !got.subarray(got.length - 5).equals(LAST_CHUNK)) return;
-      if (length && got.length > end + 4 + Number(length[1])) return reject(new Error(`request ${sent}: more bytes than one answer`));
-      got = Buffer.alloc(0);
-      next();
-    });
-  });
+function layoutFlags(layout) {
+  if (!layout) return NODE_FLAGS;
+  return NODE_FLAGS.map((f) => (f.startsWith("--hash-seed=") ? `--hash-seed=${layout + 1}` : f.startsWith("--random-seed=") ? `--random-seed=${layout + 1}` : f));
+}
+
+function layoutEnv(layout) {
+  return layout ? { CG_LAYOUT_PAD: "x".repeat(layout * 200) } : {};
 }
 
 /** One valgrind run, its per-function counts kept in `out` (cg_diff subtracts two of them). */
@@ -172,8 +153,8 @@ function measure(job, out) {
     const caches = ["--cache-sim=yes", "--I1=32768,8,64", "--D1=32768,8,64", "--LL=1048576,16,64"];
     // CG_JS=1: callgrind, per instruction, and V8's perf map to name the JIT code after its JS functions
     const tool = job.js ? ["--tool=callgrind", "--dump-instr=yes", ...caches, `--callgrind-out-file=${out}`] : ["--tool=cachegrind", ...caches, `--cachegrind-out-file=${out}`];
-    const args = ["-R", "valgrind", ...tool, process.execPath, ...NODE_FLAGS, ...(job.js ? ["--perf-basic-prof"] : []), ...(job.scavengeEvery > 0 ? ["--expose-gc"] : []), fileURLToPath(import.meta.url)];
-    const p = spawn("setarch", args, { env: { ...process.env, CG_CHILD: JSON.stringify(job) }, stdio: ["ignore", job.transport === "http" ? "pipe" : "inherit", "pipe"] });
+    const args = ["-R", "valgrind", ...tool, process.execPath, ...layoutFlags(job.layout), ...(job.js ? ["--perf-basic-prof"] : []), ...(job.scavengeEvery > 0 ? ["--expose-gc"] : []), fileURLToPath(import.meta.url)];
+    const p = spawn("setarch", args, { env: { ...process.env, CG_CHILD: JSON.stringify(job), ...layoutEnv(job.layout) }, stdio: ["ignore", job.transport === "http" ? "pipe" : "inherit", "pipe"] });
     let err = "";
     p.stderr.on("data", (d) => (err += d));
     p.once("error", reject);
@@ -227,17 +208,18 @@ function pool(runs) {
   return sum;
 }
 
-/** Instructions and cache misses per request: the mutator's (the request path) and the collector's apart. */
+/** Instructions and cache misses per request: the mutator's (the request path), the collector's and the compiler's apart. */
 function summarise(fns, n) {
   const mut = EVENTS.map(() => 0);
   const gc = EVENTS.map(() => 0);
+  const compiler = EVENTS.map(() => 0);
   for (const [fn, v] of fns) {
     if (fn.includes("PROGRAM TOTALS")) continue;
-    const into = isGC(fn) ? gc : mut;
+    const into = !isGC(fn) ? mut : COMPILER.test(fn) ? compiler : gc;
     v.forEach((x, i) => (into[i] += x / n));
   }
   const pick = (v) => ({ ir: v[0], l1: v[1] + v[3] + v[5], ll: v[2] + v[4] + v[6] });
-  return { mut: pick(mut), gc: pick(gc) };
+  return { mut: pick(mut), gc: pick(gc), compiler: pick(compiler) };
 }
 
 /** A function of the collector or the optimizing compiler (never a JS function, whatever its name). */
@@ -282,17 +264,19 @@ async function parent() {
   const total = warm + n2 + 10;
   // CG_REPEAT: every kind's pair of runs made that many times (in separate processes), the counts pooled
   const repeat = Math.max(1, Number(process.env.CG_REPEAT ?? 1));
+  // CG_VARY=1: each repeat in a memory layout of its own (layoutFlags)
+  const vary = process.env.CG_VARY === "1";
   const base = (k, r) => `${k.name.replaceAll(/[^\w.#-]+/g, "_")}${r > 0 ? `~${r}` : ""}`;
   const file = (k, n, r) => join(dir, `${base(k, r)}@${n}.cg`);
 
-  console.log(`# cachegrind: request paths ${transport === "http" ? "served over loopback HTTP (the server process counted, one keep-alive connection, one request at a time)" : "without sockets"}, per request (runs of ${n1} and ${n2} requests after ${warm} warm-up requests; ${thrashKB ? `a ${thrashKB} KB walk before each request` : "warm caches"}${scavengeEvery ? `; a scavenge before every ${scavengeEvery}th request` : ""})`);
+  console.log(`# cachegrind: request paths ${transport === "http" ? "served over loopback HTTP (the server process counted, one keep-alive connection, one request at a time)" : "without sockets"}, per request (runs of ${n1} and ${n2} requests after ${warm} warm-up requests; ${thrashKB ? `a ${thrashKB} KB walk before each request` : "warm caches"}${scavengeEvery ? `; a scavenge before every ${scavengeEvery}th request` : ""}${vary ? `; each repeat in its own memory layout (V8 seeds 1 – ${repeat}, environment padded)` : ""})`);
   const reps = Array.from({ length: repeat }, (_, r) => r);
   const queue = reps.flatMap((r) => groups.flatMap((g) => g.kinds.flatMap((k) => [n1, n2].map((n) => ({ k, n, r })))));
   async function worker() {
     for (let q = queue.shift(); q; q = queue.shift()) {
       // CG_REUSE=1 (with CG_OUT_DIR): only the analysis, over the runs already there
       if (process.env.CG_REUSE && existsSync(file(q.k, q.n, q.r))) continue;
-      await measure({ kind: q.k.kind, packages: q.k.packages, secret, n: q.n, warm, total, thrashKB, transport, js, scavengeEvery }, file(q.k, q.n, q.r));
+      await measure({ kind: q.k.kind, packages: q.k.packages, secret, n: q.n, warm, total, thrashKB, transport, js, scavengeEvery, layout: vary ? q.r : 0 }, file(q.k, q.n, q.r));
     }
   }
   await Promise.all(Array.from({ length: jobs }, worker));
@@ -304,10 +288,10 @@ async function parent() {
     const per = fns.map((f) => summarise(f, repeat * (n2 - n1)));
     const added = (i) => cycles(per[i].mut) - cycles(per[0].mut);
     const addedIr = (i) => per[i].mut.ir - per[0].mut.ir;
-    const rows = [["kind", "instructions", "L1 misses (i+d)", "L2 misses", "est. cycles", "added", "added ÷ inline's", "instructions added ÷ inline's", "GC instructions"]];
+    const rows = [["kind", "instructions", "L1 misses (i+d)", "L2 misses", "est. cycles", "added", "added ÷ inline's", "instructions added ÷ inline's", "GC instructions", "compiler instructions"]];
     kinds.forEach((k, i) => {
       const m = per[i].mut;
-      rows.push([k.name, fmtNum(m.ir, 0), fmtNum(m.l1, 0), fmtNum(m.ll, 0), fmtNum(cycles(m), 0), i === 0 ? "" : fmtNum(added(i), 0), i === 0 ? "" : `${fmtNum(added(i) / added(1))}x`, i === 0 ? "" : `${fmtNum(addedIr(i) / addedIr(1))}x`, fmtNum(per[i].gc.ir, 0)]);
+      rows.push([k.name, fmtNum(m.ir, 0), fmtNum(m.l1, 0), fmtNum(m.ll, 0), fmtNum(cycles(m), 0), i === 0 ? "" : fmtNum(added(i), 0), i === 0 ? "" : `${fmtNum(added(i) / added(1))}x`, i === 0 ? "" : `${fmtNum(addedIr(i) / addedIr(1))}x`, fmtNum(per[i].gc.ir, 0), fmtNum(per[i].compiler.ir, 0)]);
     });
     console.log(`\n## ${LABEL[fw]}${repeat > 1 ? ` (${repeat} repeats pooled)` : ""}`);
     printTable(rows);
@@ -330,5 +314,5 @@ async function parent() {
       for (const [v, f] of [...d.slice(0, top), ...d.slice(-5)]) console.log(`${fmtNum(v, 0).padStart(8)}  ${f.slice(0, 150)}`);
     }
   }
-  console.log(`\n(the request path only: the collector's and the optimizing compiler's functions are left out, their instructions shown apart; est. cycles = instructions + 10 × L1 misses + 40 × L2 misses; files in ${dir})`);
+  console.log(`\n(the request path only: the collector's and the optimizing compiler's functions are left out, their instructions shown apart, per request; est. cycles = instructions + 10 × L1 misses + 40 × L2 misses; files in ${dir})`);
 }

@@ -4,6 +4,7 @@
 // default; "off" = no store), BENCH_TRACK_IDS=1 (count handler runs per webhook-id, for the soak).
 // Talks over IPC: sends { port } once listening; answers "stats" with handler counts and memory.
 import http from "node:http";
+import { Session } from "node:inspector/promises";
 import { benchApps } from "./apps.mjs";
 
 const kind = process.argv[2];
@@ -33,7 +34,8 @@ const server = http.createServer(await APPS[kind]());
 server.keepAliveTimeout = 60_000;
 server.on("request", () => stats.requests++);
 server.listen(0, "127.0.0.1", () => process.send({ port: server.address().port }));
-process.on("message", (m) => {
+let sampling;
+process.on("message", async (m) => {
   if (m === "stats") {
     const mem = process.memoryUsage();
     const cpu = process.cpuUsage();
@@ -41,6 +43,17 @@ process.on("message", (m) => {
   } else if (m === "gc") {
     globalThis.gc?.();
     process.send({ gc: true });
+  } else if (m?.sample === "start") {
+    // V8's sampling heap profiler (bench/survivors.mjs): with `survivors`, only objects a scavenge kept (collected
+    // by a mark-compact, or still live when sampling stops); otherwise every allocation
+    sampling = new Session();
+    sampling.connect();
+    await sampling.post("HeapProfiler.startSampling", { samplingInterval: m.interval ?? 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !m.survivors });
+    process.send({ sampling: stats.requests });
+  } else if (m === "sample-stop") {
+    const { profile } = await sampling.post("HeapProfiler.stopSampling");
+    sampling.disconnect();
+    process.send({ sampled: { requests: stats.requests, sites: sampledSites(profile) } });
   } else if (m === "exit") {
     // with --cpu-prof: how many requests the profile covers (to turn its times into µs per request)
     if (process.execArgv.includes("--cpu-prof")) console.error(`[server ${kind}${process.env.BENCH_PACKAGES ? " (baseline)" : ""} pid ${process.pid}: ${stats.requests} requests]`);
@@ -50,3 +63,18 @@ process.on("message", (m) => {
   }
 });
 process.on("disconnect", () => process.exit(0));
+
+/** A sampling heap profile as bytes per allocating function ("name file:line"), largest first. */
+function sampledSites(profile) {
+  const bytes = new Map();
+  const walk = (node) => {
+    if (node.selfSize > 0) {
+      const f = node.callFrame;
+      const where = `${f.functionName || "(anonymous)"} ${f.url.replace(/^.*\/node_modules\//, "").replace(/^.*\/packages\//, "packages/")}:${f.lineNumber + 1}`;
+      bytes.set(where, (bytes.get(where) ?? 0) + node.selfSize);
+    }
+    for (const c of node.children) walk(c);
+  };
+  walk(profile.head);
+  return [...bytes].sort((a, b) => b[1] - a[1]);
+}
