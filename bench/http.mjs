@@ -8,7 +8,8 @@
 //      requests per server), HTTP_SERVER_ARGS (node flags for the server processes, e.g. --cpu-prof),
 //      HTTP_PROCS (server processes per variant, taking turns by round; default 1),
 //      HTTP_CPU (pin every server to this CPU with taskset, e.g. 1), HTTP_SKIP (server kinds to leave out, e.g. node-handle), HTTP_ABLATIONS=1 (node:http: also ours without
-//      a store, and the inline receiver on core's reader and writer), HTTP_BASELINE (another checkout's packages/
+//      a store, the inline receiver on core's reader and writer, and the bounded pairing: bare and inline reading
+//      with raw-body and a limit, ours' added ÷ that inline's added), HTTP_BASELINE (another checkout's packages/
 //      dir: its build as one more variant), HTTP_RATE (fixed req/s per server), HTTP_TOGETHER=1 (every
 //      variant of a framework loaded at the same time, at HTTP_RATE, default 1,000 req/s each).
 // Per framework: the bare app, the app with our receiver, and the app with an inline minimal receiver
@@ -142,6 +143,11 @@ const PAIRS = [
       { which: "ours", kind: "node-receive", label: "+ receiveNode (@gemini-webhooks/core/node)" },
       { which: "inline", kind: "node-inline", label: "+ inline minimal receiver" },
       { which: "handle", kind: "node-handle", label: "+ the bench's body reader → core handle()" },
+      // HTTP_ABLATIONS=1, the bounded pairing: a bare app and an inline receiver that bound their read with
+      // raw-body (size limit, content-length checked), as the Koa pair's do. Ours bounds its read too (413
+      // body_too_large, 408 body_timeout), so against these "added" is what comes after a bounded read.
+      { which: "bare-bounded", kind: "node-bare-bounded", label: "bare, its read bounded (raw-body with a limit) (ablation)", bounded: "bare", ablation: true },
+      { which: "inline-bounded", kind: "node-inline-bounded", label: "+ inline minimal receiver, its read bounded (raw-body) (ablation)", bounded: "inline", ablation: true },
       // HTTP_ABLATIONS=1: what one part of ours costs in the server, in the same run
       { which: "nostore", kind: "node-receive-nostore", label: "+ receiveNode, idempotency: false (ablation)", ablation: true },
       { which: "inline-reader", kind: "node-inline-ourreader", label: "+ inline receiver on core's readNodeBody + sendNode (ablation)", ablation: true },
@@ -262,7 +268,7 @@ for (const pair of PAIRS) {
     // every 2xx (it may run a few more times: requests still in flight when a run's clock stops).
     const checks = [];
     for (const v of variants) {
-      if (v === bare) continue;
+      if (v === bare || v.bounded === "bare") continue;
       v.check = v.m.non2xx + v.m.errors === 0;
       if (!v.check) checks.push(`${v.which}: ${v.m.non2xx + v.m.errors} non-2xx/errors`);
       for (const server of v.servers) {
@@ -278,10 +284,26 @@ for (const pair of PAIRS) {
     const ours = by.ours;
     const o = ours.m;
     const met = inline ? inline.added > 0 && ours.vsInline <= ADDED_GOAL && ours.check : null;
+    // the bounded pairing (node:http): ours and the bounded inline receiver, each over the bounded bare app
+    const bareB = by["bare-bounded"];
+    const inlineB = by["inline-bounded"];
+    let bounded;
+    if (bareB && inlineB) {
+      const oursAdded = o.cpuPerReq - bareB.m.cpuPerReq;
+      const inlineAdded = inlineB.m.cpuPerReq - bareB.m.cpuPerReq;
+      const per = ours.runs
+        .map((x, i) => (perReq(x) - perReq(bareB.runs[i])) / (perReq(inlineB.runs[i]) - perReq(bareB.runs[i])))
+        .sort((x, y) => x - y);
+      bounded = { oursAdded, inlineAdded, ratio: oursAdded / inlineAdded, range: [per[0], per[per.length - 1]] };
+      bounded.met = inlineAdded > 0 && bounded.ratio <= ADDED_GOAL && ours.check && inlineB.check;
+    }
     const line =
       `${pair.label}: server CPU µs/req bare ${fmtNum(b.cpuPerReq, 1)}, ours ${fmtNum(o.cpuPerReq, 1)} (+${fmtNum(ours.added, 1)})` +
       (inline ? `, inline ${fmtNum(inline.m.cpuPerReq, 1)} (+${fmtNum(inline.added, 1)}); ours added ÷ inline added ${fmtNum(ours.vsInline)}x [rounds ${fmtNum(ours.vsInlineRange[0])} – ${fmtNum(ours.vsInlineRange[1])}] (goal ≤ ${ADDED_GOAL}x: ${met ? "met" : "NOT met"})` : "") +
       (by.handle?.vsInline !== undefined ? `; handle() added ÷ inline added ${fmtNum(by.handle.vsInline)}x` : "") +
+      (bounded
+        ? `; bounded read (bare ${fmtNum(bareB.m.cpuPerReq, 1)}): ours +${fmtNum(bounded.oursAdded, 1)}, inline +${fmtNum(bounded.inlineAdded, 1)}, ours added ÷ inline added ${fmtNum(bounded.ratio)}x [rounds ${fmtNum(bounded.range[0])} – ${fmtNum(bounded.range[1])}] (goal ≤ ${ADDED_GOAL}x: ${bounded.met ? "met" : "NOT met"})`
+        : "") +
       (by.base?.vsInline !== undefined ? `; baseline build added ÷ inline added ${fmtNum(by.base.vsInline)}x [rounds ${fmtNum(by.base.vsInlineRange[0])} – ${fmtNum(by.base.vsInlineRange[1])}]` : "") +
       `; throughput ÷ bare: ours ${fmtNum(ours.ratio)}x${inline ? `, inline ${fmtNum(inline.ratio)}x` : ""}; checks: ${checks.length ? "PROBLEM " + checks.join("; ") : "ok"}`;
     console.log(line);
@@ -307,6 +329,18 @@ for (const pair of PAIRS) {
               "x",
               `≤ ${ADDED_GOAL}x`,
               met,
+              COMMAND,
+            ),
+          ]
+        : []),
+      ...(bounded
+        ? [
+            figure(
+              `http ${pair.label} CPU added, reads bounded: ours ÷ inline minimal receiver`,
+              `${fmtNum(bounded.ratio)} [${fmtNum(bounded.range[0])} – ${fmtNum(bounded.range[1])}]`,
+              "x",
+              `≤ ${ADDED_GOAL}x`,
+              bounded.met,
               COMMAND,
             ),
           ]

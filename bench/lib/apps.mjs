@@ -163,16 +163,23 @@ export function benchApps({ secret, packages, maxEntries, onHandled = () => {} }
     },
     /** node:http reading the body, answering 200. */
     async "node-bare"() {
-      return (req, res) => {
-        readBody(req).then(() => {
-          res.writeHead(200, { "content-type": JSON_TYPE });
-          res.end(OK_BODY);
-        }, (e) => fail(res, e));
-      };
+      return bareNode(readBody);
     },
     /** node:http + the inline minimal receiver (see inlineReceiver). */
     async "node-inline"() {
       return inlineNode(inlineReceiver());
+    },
+    /**
+     * node:http reading the body bounded, with raw-body (a size limit, content-length checked), answering 200:
+     * the Koa pair's bare app without Koa. A receiver must bound its read (DESIGN: 413 body_too_large), so
+     * this pair's inline receiver reads the same way and the comparison is of everything after the read.
+     */
+    async "node-bare-bounded"() {
+      return bareNode(await boundedRead());
+    },
+    /** node:http + the inline minimal receiver, its body read bounded with raw-body (as koa-inline reads it). */
+    async "node-inline-bounded"() {
+      return inlineNode(inlineReceiver(), writeJson, undefined, undefined, await boundedRead());
     },
     /** node:http + core's receiveNode (@gemini-webhooks/core/node): what the adapters and the CLI's listen use. */
     async "node-receive"() {
@@ -304,10 +311,10 @@ function writeJson(res, answer) {
  * the answer with `write`; `before(req)` runs as the request arrives and may return a function run once the
  * body is in (the ablations' extra work).
  */
-function inlineNode(receive, write = writeJson, before, readNodeBody) {
+function inlineNode(receive, write = writeJson, before, readNodeBody, reader = readBody) {
   const read = readNodeBody
     ? (req) => readNodeBody(req, { limit: 1 << 20, timeoutMs: 30_000, framework: "node" }).then((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength))
-    : readBody;
+    : reader;
   return (req, res) => {
     const after = before?.(req);
     read(req).then((body) => {
@@ -315,6 +322,22 @@ function inlineNode(receive, write = writeJson, before, readNodeBody) {
       write(res, receive(req.headers, body));
     }, (e) => fail(res, e));
   };
+}
+
+/** node:http reading the body with `read`, answering 200 JSON (the bare apps). */
+function bareNode(read) {
+  return (req, res) => {
+    read(req).then(() => {
+      res.writeHead(200, { "content-type": JSON_TYPE });
+      res.end(OK_BODY);
+    }, (e) => fail(res, e));
+  };
+}
+
+/** raw-body with a 1 MiB limit and the declared content-length checked (what koa-bare and koa-inline do). */
+async function boundedRead() {
+  const { default: getRawBody } = await import("raw-body");
+  return (req) => getRawBody(req, { limit: 1 << 20, length: req.headers["content-length"] });
 }
 
 export function readBody(req) {

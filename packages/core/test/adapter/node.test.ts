@@ -327,3 +327,43 @@ describe("receiveNode over node:http: read deadlines on a keep-alive connection"
     }
   });
 });
+
+describe("receiveNode: the webhook headers as node:http gives them", () => {
+  it("names sent in any case are read; a header sent twice, in any case, is refused with invalid_header", async () => {
+    const webhooks = receiver({ now: undefined });
+    const running = await serve((req, res) => void receiveNode(webhooks, req, res, { framework: "node" }));
+    const c = await connection(Number(new URL(running.base).port));
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      const d = signed(undefined, { id: "msg_any_case", timestamp: now });
+      const capitalised = Object.fromEntries(Object.entries(d.headers).map(([k, v]) => [k.replace(/(^|-)([a-z])/g, (m) => m.toUpperCase()), v]));
+      expect(Object.keys(capitalised)).toContain("Webhook-Id");
+      c.post({ body: d.body, headers: capitalised });
+      expect(await c.answer()).toEqual([200, '{"status":"ignored"}']);
+      for (const [name, value] of [["Webhook-Id", "msg_other"], ["WEBHOOK-TIMESTAMP", String(now)], ["webhook-Signature", "v1,AAAA"]] as const) {
+        const e = signed(undefined, { id: `msg_twice_${name}`, timestamp: now });
+        c.post({ body: e.body, headers: { ...e.headers, [name]: value } });
+        const [status, body] = await c.answer();
+        expect([status, JSON.parse(body).error.code]).toEqual([400, "invalid_header"]);
+        expect(JSON.parse(body).error.message).toContain(name.toLowerCase());
+      }
+    } finally {
+      c.close();
+      await running.close();
+    }
+  });
+
+  it("a hand-made request with a header as an array: one value is read, two are refused", async () => {
+    const d = signed();
+    const result = async (signature: string[]) => {
+      const s = stream({ ...d.headers, "webhook-signature": signature as unknown as string });
+      const pending = receiveNode(receiver(), s, undefined, { framework: "node" });
+      s.end(d.body);
+      const r = await pending;
+      return r.status === 200 ? (r.body as { status: string }).status : (r.body as { error: { code: string } }).error.code;
+    };
+    expect(await result([d.headers["webhook-signature"]!])).toBe("ignored");
+    expect(await result([d.headers["webhook-signature"]!, "v1,AAAA"])).toBe("invalid_header");
+    expect(await result([])).toBe("missing_header");
+  });
+});
