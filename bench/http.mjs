@@ -154,6 +154,7 @@ const PAIRS = [
       { which: "inline-read", kind: "node-inline-ourread", label: "+ inline receiver on core's readNodeBody (ablation)", ablation: true },
       { which: "inline-send", kind: "node-inline-oursend", label: "+ inline receiver answering with core's sendNode (ablation)", ablation: true },
       { which: "mapstore", kind: "node-receive-mapstore", label: "+ receiveNode, a plain Map as the store (ablation)", ablation: true },
+      { which: "fused", kind: "node-fused", label: "+ ours' v1 path fused into one closure, a what-if (ablation)", ablation: true },
     ],
   },
   {
