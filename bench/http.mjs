@@ -305,6 +305,9 @@ for (const pair of PAIRS) {
       (bounded
         ? `; bounded read (bare ${fmtNum(bareB.m.cpuPerReq, 1)}): ours +${fmtNum(bounded.oursAdded, 1)}, inline +${fmtNum(bounded.inlineAdded, 1)}, ours added ÷ inline added ${fmtNum(bounded.ratio)}x [rounds ${fmtNum(bounded.range[0])} – ${fmtNum(bounded.range[1])}] (goal ≤ ${ADDED_GOAL}x: ${bounded.met ? "met" : "NOT met"})`
         : "") +
+      (by.fused
+        ? `; fused what-if +${fmtNum(by.fused.added, 1)}, ours added ÷ fused added ${fmtNum(ours.added / by.fused.added)}x`
+        : "") +
       (by.base?.vsInline !== undefined ? `; baseline build added ÷ inline added ${fmtNum(by.base.vsInline)}x [rounds ${fmtNum(by.base.vsInlineRange[0])} – ${fmtNum(by.base.vsInlineRange[1])}]` : "") +
       `; throughput ÷ bare: ours ${fmtNum(ours.ratio)}x${inline ? `, inline ${fmtNum(inline.ratio)}x` : ""}; checks: ${checks.length ? "PROBLEM " + checks.join("; ") : "ok"}`;
     console.log(line);
