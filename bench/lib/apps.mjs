@@ -179,7 +179,7 @@ export function benchApps({ secret, packages, maxEntries, onHandled = () => {} }
     },
     /** node:http + the inline minimal receiver, its body read bounded with raw-body (as koa-inline reads it). */
     async "node-inline-bounded"() {
-      return inlineNode(inlineReceiver(), writeJson, undefined, undefined, await boundedRead());
+      return inlineNode(inlineReceiver(), writeJson, undefined, await boundedRead());
     },
     /** node:http + core's receiveNode (@gemini-webhooks/core/node): what the adapters and the CLI's listen use. */
     async "node-receive"() {
@@ -236,13 +236,13 @@ export function benchApps({ secret, packages, maxEntries, onHandled = () => {} }
     /** The inline receiver, its body read by core's readNodeBody. */
     async "node-inline-ourread"() {
       const { readNodeBody } = await pkg("core/node");
-      return inlineNode(inlineReceiver(), writeJson, undefined, readNodeBody);
+      return inlineNode(inlineReceiver(), writeJson, undefined, coreReader(readNodeBody));
     },
     /** The inline receiver, its body read by core's readNodeBody and its answer written by sendNode. */
     async "node-inline-ourreader"() {
       const { readNodeBody, sendNode } = await pkg("core/node");
       const headers = { "content-type": JSON_TYPE };
-      return inlineNode(inlineReceiver(), (res, answer) => sendNode(res, { status: answer.status, headers, body: JSON.parse(answer.body) }), undefined, readNodeBody);
+      return inlineNode(inlineReceiver(), (res, answer) => sendNode(res, { status: answer.status, headers, body: JSON.parse(answer.body) }), undefined, coreReader(readNodeBody));
     },
     /**
      * A what-if, not a receiver to ship: ours' v1 path fused into one closure. Every check ours makes on a v1
@@ -309,11 +309,9 @@ export function benchApps({ secret, packages, maxEntries, onHandled = () => {} }
         store.complete(idempotencyKey);
         return { status: 200, headers, body: RECEIVED, event, ctx };
       };
+      const read = coreReader(readNodeBody);
       return (req, res) => {
-        readNodeBody(req, { limit: 1 << 20, timeoutMs: 30_000, framework: "node" }).then(
-          (bytes) => sendNode(res, receive(req.headers, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))),
-          (e) => fail(res, e),
-        );
+        read(req).then((body) => sendNode(res, receive(req.headers, body)), (e) => fail(res, e));
       };
     },
     /** node:http + core's handle() on the raw body (what an adapter does). */
@@ -379,14 +377,11 @@ function writeJson(res, answer) {
 }
 
 /**
- * node:http + an inline receiver: read the body (the bench's readBody, or core's readNodeBody), receive, write
+ * node:http + an inline receiver: read the body with `read` (the bench's readBody by default), receive, write
  * the answer with `write`; `before(req)` runs as the request arrives and may return a function run once the
  * body is in (the ablations' extra work).
  */
-function inlineNode(receive, write = writeJson, before, readNodeBody, reader = readBody) {
-  const read = readNodeBody
-    ? (req) => readNodeBody(req, { limit: 1 << 20, timeoutMs: 30_000, framework: "node" }).then((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength))
-    : reader;
+function inlineNode(receive, write = writeJson, before, read = readBody) {
   return (req, res) => {
     const after = before?.(req);
     read(req).then((body) => {
@@ -394,6 +389,11 @@ function inlineNode(receive, write = writeJson, before, readNodeBody, reader = r
       write(res, receive(req.headers, body));
     }, (e) => fail(res, e));
   };
+}
+
+/** core's readNodeBody as a reader giving a Buffer (the inline receiver's input). */
+function coreReader(readNodeBody) {
+  return (req) => readNodeBody(req, { limit: 1 << 20, timeoutMs: 30_000, framework: "node" }).then((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
 /** node:http reading the body with `read`, answering 200 JSON (the bare apps). */
