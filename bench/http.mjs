@@ -8,8 +8,9 @@
 //      requests per server), HTTP_SERVER_ARGS (node flags for the server processes, e.g. --cpu-prof),
 //      HTTP_PROCS (server processes per variant, taking turns by round; default 1),
 //      HTTP_CPU (pin every server to this CPU with taskset, e.g. 1), HTTP_SKIP (server kinds to leave out, e.g. node-handle), HTTP_ABLATIONS=1 (node:http: also ours without
-//      a store, the inline receiver on core's reader and writer, and the bounded pairing: bare and inline reading
-//      with raw-body and a limit, ours' added ÷ that inline's added), HTTP_BASELINE (another checkout's packages/
+//      a store, the inline receiver on core's reader and writer, the bounded pairing: bare and inline reading
+//      with raw-body and a limit, ours' added ÷ that inline's added, and node-fused: ours' v1 checks written as
+//      one closure, a what-if, ours' added ÷ its added), HTTP_BASELINE (another checkout's packages/
 //      dir: its build as one more variant), HTTP_RATE (fixed req/s per server), HTTP_TOGETHER=1 (every
 //      variant of a framework loaded at the same time, at HTTP_RATE, default 1,000 req/s each).
 // Per framework: the bare app, the app with our receiver, and the app with an inline minimal receiver

@@ -1,8 +1,8 @@
 // A client of the least work: signed 0.6 KB deliveries on one keep-alive connection, one at a time, each
 // written whole and answered (200) before the next is sent (bench/cachegrind.mjs with CG_TRANSPORT=http,
 // bench/survivors.mjs). No client library, so nothing in the client decides how the server's requests arrive.
-import { createHmac } from "node:crypto";
 import net from "node:net";
+import { signStatic } from "@gemini-webhooks/testing";
 import { eventBody } from "./common.mjs";
 
 // the end of a chunked answer
@@ -14,17 +14,15 @@ const LAST_CHUNK = Buffer.from("0\r\n\r\n");
  * answered; `close()` ends the connection.
  */
 export async function keepAliveClient(port, { secret, prefix = "0123456789ab" }) {
-  const key = Buffer.from(secret.slice(6), "base64");
   const body = Buffer.from(eventBody(600));
   let sent = 0;
   const request = (i) => {
-    // signed as it is sent: under valgrind a run can outlast the 5-minute replay window
-    const ts = String(Math.floor(Date.now() / 1000));
-    const id = `msg_${prefix}${i.toString(16).padStart(10, "0")}`;
-    const sig = createHmac("sha256", key).update(`${id}.${ts}.`).update(body).digest("base64");
+    // signed as it is sent (no timestamp given: now): under valgrind a run can outlast the 5-minute replay window
+    const { headers } = signStatic({ secret, body, id: `msg_${prefix}${i.toString(16).padStart(10, "0")}` });
     const head =
-      `POST /hook HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\nconnection: keep-alive\r\ncontent-type: application/json\r\n` +
-      `content-length: ${body.length}\r\nwebhook-id: ${id}\r\nwebhook-timestamp: ${ts}\r\nwebhook-signature: v1,${sig}\r\n\r\n`;
+      `POST /hook HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\nconnection: keep-alive\r\ncontent-length: ${body.length}\r\n` +
+      Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join("") +
+      "\r\n";
     return Buffer.concat([Buffer.from(head), body]);
   };
   const socket = net.connect(port, "127.0.0.1");
